@@ -1,0 +1,1 @@
+//! Gantry's session store. (being written)

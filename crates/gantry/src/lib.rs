@@ -1,0 +1,1 @@
+//! Gantry facade. (being written)
