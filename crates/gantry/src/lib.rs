@@ -1,1 +1,2 @@
 //! Gantry facade. (being written)
+#[cfg(feature = "synth")] pub mod synth;
