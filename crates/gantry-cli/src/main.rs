@@ -1,1 +1,44 @@
-fn main() {}
+//! The `gantry` command-line tool: argument parsing, printing and progress
+//! bars over the `gantry` library. Nothing here decides anything the
+//! library does not; this is the only crate that prints.
+//!
+//! Exit status (SPEC §12.1): 0 success; 1 the job ran but something needs
+//! a person (failed files, findings, quarantines); 2 usage or fatal error.
+
+mod cli;
+mod output;
+mod progress;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    init_logging(cli.quiet);
+    match cli::run(cli) {
+        Ok(status) => status,
+        Err(error) => {
+            eprintln!("gantry: error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Logs go to stderr, filtered by `GANTRY_LOG` (default: warnings).
+fn init_logging(quiet: bool) {
+    // dicom-parser warns about odd character set declarations in the
+    // files; those are the files' business, not the user's.
+    let default = if quiet {
+        "error"
+    } else {
+        "warn,dicom_parser=error"
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("GANTRY_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+}

@@ -14,7 +14,9 @@ pub enum Error {
         uid: String,
     },
     /// The header bytes could not be decoded as a data set.
-    #[error("header bytes do not decode as a data set in transfer syntax {transfer_syntax}: {message}")]
+    #[error(
+        "header bytes do not decode as a data set in transfer syntax {transfer_syntax}: {message}"
+    )]
     HeaderDecode {
         /// Transfer syntax the bytes are in.
         transfer_syntax: String,

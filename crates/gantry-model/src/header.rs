@@ -14,9 +14,9 @@
 
 use std::io::Cursor;
 
+use dicom_encoding::TransferSyntaxIndex;
 use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
-use dicom_encoding::TransferSyntaxIndex;
 
 use crate::{Error, Result};
 

@@ -16,7 +16,7 @@
 //! Values that may identify a person travel in [`Phi`], whose `Debug` and
 //! `Display` never print them.
 //!
-//! ```ignore
+//! ```
 //! use gantry_model::TagPath;
 //!
 //! let path: TagPath = "ReferencedStudySequence/ReferencedSOPInstanceUID".parse().unwrap();

@@ -1,2 +1,46 @@
-//! Gantry facade. (being written)
-#[cfg(feature = "synth")] pub mod synth;
+//! Gantry turns raw DICOM collections into safe, research-ready datasets.
+//!
+//! This is the facade: it re-exports the layers under short names and
+//! orchestrates them in [`Session`]:
+//!
+//! - [`model`]: the Patient → Study → Series → Instance graph, tags, the
+//!   lossless header and the pixel reference;
+//! - [`store`]: the SQLite session and the pixel sidecar;
+//! - [`privacy`], [`redact`], [`codec`], [`ctp`]: de-identification,
+//!   pixel redaction, codecs and CTP scripts (later issues).
+//!
+//! Long operations report through a [`Progress`] callback; nothing here
+//! prints. Problems with single input files never fail an operation: they
+//! are recorded as file states with reasons.
+//!
+//! ```no_run
+//! let mut session = gantry::Session::open("gantry.db")?;
+//! let report = session.ingest(
+//!     &["incoming/".into()],
+//!     &gantry::IngestOptions::default(),
+//!     &gantry::NoProgress,
+//! )?;
+//! println!("{} files read, {} unchanged", report.scanned, report.unchanged);
+//! # Ok::<(), gantry::Error>(())
+//! ```
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod error;
+pub mod ingest;
+mod progress;
+mod session;
+#[cfg(feature = "synth")]
+pub mod synth;
+
+pub use error::{Error, Result};
+pub use ingest::{IngestOptions, IngestReport};
+pub use progress::{NoProgress, Progress};
+pub use session::Session;
+
+pub use gantry_codec as codec;
+pub use gantry_ctp as ctp;
+pub use gantry_model as model;
+pub use gantry_privacy as privacy;
+pub use gantry_redact as redact;
+pub use gantry_store as store;

@@ -1,0 +1,122 @@
+//! Rendering results: one JSON object on stdout with `--json`, a short
+//! human summary otherwise (SPEC §12.1).
+
+use std::io::Write;
+
+use gantry::IngestReport;
+use gantry::store::{CompactStats, Inventory};
+use serde_json::json;
+
+fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer(&mut out, value)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+pub(crate) fn ingest(
+    report: &IngestReport,
+    inventory: &Inventory,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let mut value = serde_json::to_value(inventory)?;
+        if let Some(object) = value.as_object_mut() {
+            object.insert("run".into(), serde_json::to_value(report)?);
+        }
+        return print_json(&value);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "ingest: {} seen, {} unchanged, {} read: {} indexed, {} skipped, {} failed",
+        report.seen,
+        report.unchanged,
+        report.scanned,
+        report.indexed,
+        report.skipped,
+        report.failed
+    )?;
+    drop(out);
+    summary(inventory)
+}
+
+pub(crate) fn examine(inventory: &Inventory, json: bool) -> anyhow::Result<()> {
+    if json {
+        return print_json(&serde_json::to_value(inventory)?);
+    }
+    summary(inventory)?;
+    let mut out = std::io::stdout().lock();
+    if !inventory.equipment.is_empty() {
+        writeln!(
+            out,
+            "\nequipment (manufacturer | model | serial: instances)"
+        )?;
+        for e in &inventory.equipment {
+            writeln!(
+                out,
+                "  {} | {} | {}: {}",
+                e.manufacturer, e.model, e.serial, e.instances
+            )?;
+        }
+    }
+    if !inventory.transfer_syntaxes.is_empty() {
+        writeln!(out, "\ntransfer syntaxes")?;
+        for (uid, n) in &inventory.transfer_syntaxes {
+            writeln!(out, "  {uid}: {n}")?;
+        }
+    }
+    if !inventory.failures.is_empty() {
+        writeln!(out, "\nskipped and failed files")?;
+        for f in &inventory.failures {
+            let state = match f.state {
+                gantry::store::FileState::Skipped => "skipped",
+                _ => "failed",
+            };
+            writeln!(out, "  {state}: {}: {}", f.path, f.reason)?;
+        }
+    }
+    if !inventory.duplicate_sop_instance_uids.is_empty() {
+        writeln!(out, "\nfiles sharing a SOPInstanceUID")?;
+        for group in &inventory.duplicate_sop_instance_uids {
+            writeln!(out, "  {}", group.paths.join(", "))?;
+        }
+    }
+    Ok(())
+}
+
+fn summary(inventory: &Inventory) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
+        "files: {} indexed, {} skipped, {} failed",
+        inventory.files.indexed, inventory.files.skipped, inventory.files.failed
+    )?;
+    writeln!(
+        out,
+        "{} patients, {} studies, {} series, {} instances; {} with BurnedInAnnotation=YES; {} duplicate SOPInstanceUID groups",
+        inventory.patients,
+        inventory.studies,
+        inventory.series,
+        inventory.instances,
+        inventory.burned_in_annotation_yes,
+        inventory.duplicate_sop_instance_uids.len()
+    )?;
+    Ok(())
+}
+
+pub(crate) fn compact(stats: &CompactStats, json: bool) -> anyhow::Result<()> {
+    let value = json!({
+        "records_kept": stats.records_kept,
+        "bytes_before": stats.bytes_before,
+        "bytes_after": stats.bytes_after,
+    });
+    if json {
+        return print_json(&value);
+    }
+    println!(
+        "compact: kept {} records, {} → {} bytes",
+        stats.records_kept, stats.bytes_before, stats.bytes_after
+    );
+    Ok(())
+}

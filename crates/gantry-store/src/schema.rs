@@ -1,0 +1,130 @@
+//! The session database schema and its migrations.
+//!
+//! The schema is versioned with SQLite's `user_version`. Each entry of
+//! [`MIGRATIONS`] moves the database from version `i` to `i + 1` and runs
+//! in one transaction together with the version bump, so a session is
+//! always at exactly one known version. A session written by a newer
+//! Gantry (higher version than we know) is refused rather than guessed at.
+
+use rusqlite::Connection;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub(crate) const MIGRATIONS: &[&str] = &[V1];
+
+/// The newest schema version this build writes.
+pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Version 1: the indexed graph and the source files.
+const V1: &str = r#"
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+-- Every file ingest has seen, in exactly one state.
+CREATE TABLE files (
+    id       INTEGER PRIMARY KEY,
+    path     TEXT NOT NULL UNIQUE,
+    size     INTEGER NOT NULL,
+    mtime_ns INTEGER NOT NULL,
+    state    TEXT NOT NULL CHECK (state IN ('indexed', 'skipped', 'failed')),
+    reason   TEXT,
+    CHECK ((state = 'indexed') = (reason IS NULL))
+) STRICT;
+
+CREATE TABLE equipment (
+    id           INTEGER PRIMARY KEY,
+    manufacturer TEXT NOT NULL,
+    model        TEXT NOT NULL,
+    serial       TEXT NOT NULL,
+    UNIQUE (manufacturer, model, serial)
+) STRICT;
+
+-- `key` is the canonical form of the typed key (gantry_model::PatientKey etc.).
+CREATE TABLE patients (
+    id            INTEGER PRIMARY KEY,
+    key           TEXT NOT NULL UNIQUE,
+    patient_id    TEXT,
+    issuer        TEXT,
+    patient_name  TEXT,
+    birth_date    TEXT
+) STRICT;
+
+CREATE TABLE studies (
+    id               INTEGER PRIMARY KEY,
+    key              TEXT NOT NULL UNIQUE,
+    patient          INTEGER NOT NULL REFERENCES patients (id),
+    study_uid        TEXT,
+    study_date       TEXT,
+    accession_number TEXT,
+    description      TEXT
+) STRICT;
+
+CREATE TABLE series (
+    id            INTEGER PRIMARY KEY,
+    key           TEXT NOT NULL UNIQUE,
+    study         INTEGER NOT NULL REFERENCES studies (id),
+    series_uid    TEXT,
+    modality      TEXT,
+    series_number TEXT,
+    description   TEXT,
+    equipment     INTEGER NOT NULL REFERENCES equipment (id)
+) STRICT;
+
+CREATE TABLE instances (
+    id                   INTEGER PRIMARY KEY,
+    file                 INTEGER NOT NULL UNIQUE REFERENCES files (id),
+    series               INTEGER NOT NULL REFERENCES series (id),
+    sop_instance_uid     TEXT,
+    sop_class_uid        TEXT,
+    transfer_syntax      TEXT NOT NULL,
+    instance_number      TEXT,
+    modality             TEXT,
+    specific_charset     TEXT,
+    image_type           TEXT,
+    software_versions    TEXT,
+    station_name         TEXT,
+    institution_name     TEXT,
+    rows                 INTEGER,
+    columns              INTEGER,
+    frames               INTEGER,
+    samples_per_pixel    INTEGER,
+    bits_allocated       INTEGER,
+    bits_stored          INTEGER,
+    pixel_representation INTEGER,
+    planar_configuration INTEGER,
+    photometric          TEXT,
+    burned_in_annotation TEXT,
+    -- the lossless header: encoded bytes + the transfer syntax they are in
+    header_ts            TEXT NOT NULL,
+    header               BLOB NOT NULL,
+    -- pixel reference: NULL location = no Pixel Data
+    pixel_location       TEXT CHECK (pixel_location IN ('source', 'sidecar')),
+    pixel_offset         INTEGER,
+    pixel_length         INTEGER,
+    pixel_vr             TEXT,
+    pixel_frames         INTEGER,
+    pixel_fragments      BLOB
+) STRICT;
+
+CREATE INDEX instances_sop_instance_uid ON instances (sop_instance_uid);
+CREATE INDEX instances_series ON instances (series);
+CREATE INDEX studies_patient ON studies (patient);
+CREATE INDEX series_study ON series (study);
+CREATE INDEX files_state ON files (state);
+"#;
+
+/// Bring `conn` to [`CURRENT_VERSION`]. Returns the version found before.
+pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<i64, i64>> {
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > CURRENT_VERSION {
+        return Ok(Err(found));
+    }
+    for (version, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", version as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(Ok(found))
+}
