@@ -22,7 +22,9 @@ pub enum Error {
     #[error(transparent)]
     Io(#[from] std::io::Error),
     /// The session was written by a newer Gantry with a schema we do not know.
-    #[error("session database {path} has schema version {found}, newer than this build's {supported}")]
+    #[error(
+        "session database {path} has schema version {found}, newer than this build's {supported}"
+    )]
     SchemaTooNew {
         /// The session file.
         path: PathBuf,

@@ -138,7 +138,9 @@ impl Store {
         ] {
             let mut stmt = conn.prepare(sql).map_err(e)?;
             let rows = stmt
-                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
+                .query_map([], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })
                 .map_err(e)?;
             for row in rows {
                 let (key, n) = row.map_err(e)?;
@@ -181,7 +183,8 @@ impl Store {
             let uid: String = row.get(0).map_err(e)?;
             let path: String = row.get(1).map_err(e)?;
             if current.as_deref() != Some(&uid) {
-                inv.duplicate_sop_instance_uids.push(DuplicateGroup { paths: Vec::new() });
+                inv.duplicate_sop_instance_uids
+                    .push(DuplicateGroup { paths: Vec::new() });
                 current = Some(uid);
             }
             if let Some(group) = inv.duplicate_sop_instance_uids.last_mut() {

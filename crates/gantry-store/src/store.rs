@@ -16,13 +16,13 @@
 use std::path::{Path, PathBuf};
 
 use gantry_model::{
-    Fragment, Header, IndexedAttributes, PatientKey, PixelDataRef, PixelLocation,
-    SeriesKey, SidecarRecordId, StudyKey, Uid, FileId,
+    FileId, Fragment, Header, IndexedAttributes, PatientKey, PixelDataRef, PixelLocation,
+    SeriesKey, SidecarRecordId, StudyKey, Uid,
 };
-use rusqlite::{params, Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::sidecar::{Compression, Sidecar};
-use crate::{schema, Error, Result};
+use crate::{Error, Result, schema};
 
 /// State of a source file after ingest (SPEC §3).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -158,6 +158,7 @@ pub struct Store {
     path: PathBuf,
     sidecar_path: PathBuf,
     sidecar: Option<Sidecar>,
+    read_only: bool,
 }
 
 const SIDECAR_LEN_KEY: &str = "sidecar_committed_len";
@@ -175,10 +176,14 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sql)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql)?;
-        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(sql)?;
-        conn.pragma_update(None, "cache_size", -32_000).map_err(sql)?;
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql)?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql)?;
+        conn.pragma_update(None, "cache_size", -32_000)
+            .map_err(sql)?;
         match schema::migrate(&mut conn).map_err(sql)? {
             Ok(_) => {}
             Err(found) => {
@@ -186,7 +191,7 @@ impl Store {
                     path,
                     found,
                     supported: schema::CURRENT_VERSION,
-                })
+                });
             }
         }
         let mut sidecar_path = path.clone().into_os_string();
@@ -196,6 +201,7 @@ impl Store {
             path,
             sidecar_path: sidecar_path.into(),
             sidecar: None,
+            read_only: false,
         };
         store.recover_compaction()?;
         if store.sidecar_path.exists() {
@@ -223,6 +229,7 @@ impl Store {
             path,
             sidecar_path: sidecar_path.into(),
             sidecar: None,
+            read_only: true,
         })
     }
 
@@ -260,6 +267,9 @@ impl Store {
     fn open_sidecar(&mut self) -> Result<&mut Sidecar> {
         let sidecar = match self.sidecar.take() {
             Some(sidecar) => sidecar,
+            None if self.read_only => {
+                Sidecar::open_read_only(&self.sidecar_path, self.committed_sidecar_len()?)?
+            }
             None => Sidecar::open(&self.sidecar_path, self.committed_sidecar_len()?)?,
         };
         Ok(self.sidecar.insert(sidecar))
@@ -275,7 +285,11 @@ impl Store {
         for path in paths {
             let row = stmt
                 .query_row([path], |row| {
-                    Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?))
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
                 })
                 .optional()
                 .map_err(|e| self.sql(e))?;
@@ -427,7 +441,8 @@ impl Store {
     }
 
     /// Rewrite the sidecar keeping only records an instance refers to.
-    /// Crash safe: see [`Store::recover_compaction`].
+    /// Crash safe: the database commit decides between the old and the new
+    /// sidecar, and the next open finishes whichever side won.
     pub fn compact(&mut self) -> Result<crate::sidecar::CompactStats> {
         let live: Vec<SidecarRecordId> = {
             let mut stmt = self
@@ -461,10 +476,14 @@ impl Store {
             // Move every record to a negative placeholder first, so that a
             // new offset equal to another record's old one cannot collide.
             for (old, _) in &mapping {
-                update.execute(params![old.0 as i64, -(old.0 as i64) - 1]).map_err(sql)?;
+                update
+                    .execute(params![old.0 as i64, -(old.0 as i64) - 1])
+                    .map_err(sql)?;
             }
             for (old, new) in &mapping {
-                update.execute(params![-(old.0 as i64) - 1, new.0 as i64]).map_err(sql)?;
+                update
+                    .execute(params![-(old.0 as i64) - 1, new.0 as i64])
+                    .map_err(sql)?;
             }
         }
         for (key, value) in [
@@ -508,7 +527,50 @@ impl Store {
         } else if compacted.exists() {
             fs_err::remove_file(&compacted)?;
         }
+        let mut stray = compacted.into_os_string();
+        stray.push(".tmp");
+        if std::path::Path::new(&stray).exists() {
+            fs_err::remove_file(&stray)?;
+        }
         Ok(())
+    }
+
+    /// Check the database's integrity (SQLite's `integrity_check` and
+    /// `foreign_key_check`) and that every file row is consistent with its
+    /// state: an indexed file has exactly one instance, other files none.
+    /// Returns the problems found, empty when the session is sound.
+    pub fn check_integrity(&self) -> Result<Vec<String>> {
+        let e = |err| self.sql(err);
+        let mut problems = Vec::new();
+        let mut stmt = self.conn.prepare("PRAGMA integrity_check").map_err(e)?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0)).map_err(e)? {
+            let row = row.map_err(e)?;
+            if row != "ok" {
+                problems.push(format!("integrity_check: {row}"));
+            }
+        }
+        let mut stmt = self.conn.prepare("PRAGMA foreign_key_check").map_err(e)?;
+        for row in stmt.query_map([], |r| r.get::<_, String>(0)).map_err(e)? {
+            problems.push(format!(
+                "foreign key violation in table {}",
+                row.map_err(e)?
+            ));
+        }
+        let mismatched: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM files f
+                 WHERE (f.state = 'indexed') != EXISTS (SELECT 1 FROM instances i WHERE i.file = f.id)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        if mismatched > 0 {
+            problems.push(format!(
+                "{mismatched} files whose state disagrees with their instance rows"
+            ));
+        }
+        Ok(problems)
     }
 
     /// Borrow the connection for the read-only queries of sibling modules.
@@ -553,7 +615,13 @@ fn write_outcome(
              RETURNING id",
         )?
         .query_row(
-            params![stat.path, stat.size as i64, stat.mtime_ns, state.as_str(), reason],
+            params![
+                stat.path,
+                stat.size as i64,
+                stat.mtime_ns,
+                state.as_str(),
+                reason
+            ],
             |row| row.get(0),
         )?;
     tx.prepare_cached("DELETE FROM instances WHERE file = ?1")?
@@ -564,7 +632,11 @@ fn write_outcome(
     insert_instance(tx, FileId(file_id), *instance, sidecar_id)
 }
 
-fn upsert_id(tx: &Transaction<'_>, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<i64> {
+fn upsert_id(
+    tx: &Transaction<'_>,
+    sql: &str,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<i64> {
     tx.prepare_cached(sql)?.query_row(params, |row| row.get(0))
 }
 
@@ -714,7 +786,7 @@ fn encode_fragments(fragments: &[Fragment]) -> Vec<u8> {
 }
 
 fn decode_fragments(bytes: &[u8]) -> Option<Vec<Fragment>> {
-    if bytes.len() % 12 != 0 {
+    if !bytes.len().is_multiple_of(12) {
         return None;
     }
     bytes

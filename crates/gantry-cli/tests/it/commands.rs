@@ -1,0 +1,172 @@
+//! The CLI contract of SPEC §12.1 for ingest and examine.
+
+use crate::support::{corpus, gantry, json, run};
+
+#[test]
+fn ingest_and_examine_json_follow_the_contract() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = tmp.path().join("s.db");
+    let output = run(gantry(&session)
+        .args(["ingest", "--json"])
+        .arg(corpus("dev")));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let ingest = json(&output);
+    assert_eq!(ingest["files"]["indexed"], 129);
+    assert_eq!(ingest["files"]["skipped"], 5);
+    assert_eq!(ingest["files"]["failed"], 0);
+    assert_eq!(ingest["instances"], 129);
+    assert_eq!(ingest["run"]["scanned"], 134);
+
+    let output = run(gantry(&session).args(["examine", "--json"]));
+    assert_eq!(output.status.code(), Some(0));
+    let examine = json(&output);
+    for key in [
+        "files",
+        "patients",
+        "studies",
+        "series",
+        "instances",
+        "equipment",
+        "transfer_syntaxes",
+        "failures",
+    ] {
+        assert!(examine.get(key).is_some(), "examine --json lacks {key}");
+    }
+    assert_eq!(examine["transfer_syntaxes"]["1.2.840.10008.1.2.4.50"], 11);
+    let ge = examine["equipment"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["manufacturer"] == "GE MEDICAL SYSTEMS" && e["model"] == "LightSpeed Ultra")
+        .expect("GE LightSpeed Ultra in the inventory");
+    assert_eq!(ge["instances"], 7);
+    assert_eq!(ge["serial"], "");
+    let failures = examine["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 5);
+    assert!(
+        failures
+            .iter()
+            .all(|f| f["path"].is_string() && f["reason"].is_string())
+    );
+
+    // Re-running is incremental and says so.
+    let again = json(&run(gantry(&session)
+        .args(["ingest", "--json"])
+        .arg(corpus("dev"))));
+    assert_eq!(again["run"]["scanned"], 0);
+    assert_eq!(again["run"]["unchanged"], 134);
+}
+
+#[test]
+fn failed_files_give_exit_status_1_and_keep_the_rest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = tmp.path().join("s.db");
+    let output = run(gantry(&session)
+        .args(["--quiet", "ingest", "--json"])
+        .arg(corpus("malformed")));
+    assert_eq!(output.status.code(), Some(1));
+    let ingest = json(&output);
+    assert_eq!(ingest["files"]["failed"], 5);
+    assert_eq!(ingest["files"]["indexed"], 5);
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn a_missing_input_is_a_usage_error_naming_the_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = tmp.path().join("s.db");
+    let output = run(gantry(&session).args(["ingest", "/nonexistent/incoming"]));
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("/nonexistent/incoming"), "{stderr}");
+}
+
+#[test]
+fn offloaded_pixels_survive_compaction() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = tmp.path().join("s.db");
+    let inputs = tmp.path().join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let dev = corpus("dev");
+    for name in [
+        "pydicom_CT_small.dcm",
+        "pydicom_MR_small_RLE.dcm",
+        "pydicom_image_dfl.dcm",
+    ] {
+        std::fs::copy(dev.join(name), inputs.join(name)).unwrap();
+    }
+    let output = run(gantry(&session)
+        .args(["ingest", "--offload-pixels", "--json"])
+        .arg(&inputs));
+    assert_eq!(json(&output)["files"]["indexed"], 3);
+    // Re-index one file so its first record becomes dead.
+    std::fs::copy(
+        dev.join("pydicom_MR_small.dcm"),
+        inputs.join("pydicom_CT_small.dcm"),
+    )
+    .unwrap();
+    run(gantry(&session)
+        .args(["ingest", "--offload-pixels", "--json"])
+        .arg(&inputs));
+    let before = std::fs::metadata(tmp.path().join("s.db.pixels"))
+        .unwrap()
+        .len();
+    let compact = json(&run(gantry(&session).args(["compact", "--json"])));
+    assert_eq!(compact["records_kept"], 3);
+    assert_eq!(compact["bytes_before"], before);
+    let after = std::fs::metadata(tmp.path().join("s.db.pixels"))
+        .unwrap()
+        .len();
+    assert_eq!(compact["bytes_after"], after);
+    assert!(after < before);
+
+    // Every record still reads back as the source's pixel bytes.
+    let mut session = gantry::Session::open(&session).unwrap();
+    let store = session.store_mut().unwrap();
+    let mut instances = Vec::new();
+    store
+        .for_each_instance(|i| {
+            instances.push(i);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(instances.len(), 3);
+    for instance in instances {
+        let pixels = instance.pixels.expect("pixel data");
+        let gantry::model::PixelLocation::Sidecar(id) = pixels.location else {
+            panic!("offloaded pixels live in the sidecar");
+        };
+        let bytes = store.read_sidecar(id).unwrap();
+        let source = dicom_object::open_file(&instance.path).unwrap();
+        let expected = source
+            .element(dicom_dictionary_std::tags::PIXEL_DATA)
+            .unwrap();
+        match expected.value() {
+            dicom_core::value::Value::Primitive(value) => {
+                assert_eq!(bytes, value.to_bytes().as_ref(), "{}", instance.path)
+            }
+            dicom_core::value::Value::PixelSequence(seq) => {
+                // The record holds the encapsulated value: items + delimiter.
+                let fragments: Vec<&[u8]> = pixels
+                    .fragments
+                    .iter()
+                    .map(|f| &bytes[f.offset as usize..f.offset as usize + f.length as usize])
+                    .collect();
+                assert_eq!(fragments.len(), seq.fragments().len() + 1);
+                for (got, want) in fragments[1..].iter().zip(seq.fragments()) {
+                    assert_eq!(*got, want.as_slice());
+                }
+            }
+            _ => panic!("pixel data is not a sequence"),
+        }
+    }
+}
