@@ -78,7 +78,7 @@ pub struct KnownFile {
 }
 
 /// A parsed instance ready to be stored.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct NewInstance {
     /// Indexed top-level attributes.
     pub attributes: IndexedAttributes,
