@@ -13,6 +13,7 @@
 //! sidecar bytes past it (appended by a batch that never committed) are
 //! cut off.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use gantry_model::{
@@ -233,6 +234,25 @@ impl Store {
         })
     }
 
+    /// Turn SQLite's automatic WAL checkpoints on this connection on or
+    /// off. Bulk writers turn them off and let another connection run
+    /// [`Store::checkpoint`] in the background, so the fsyncs a checkpoint
+    /// costs do not stall the writer.
+    pub fn set_auto_checkpoint(&self, on: bool) -> Result<()> {
+        let pages = if on { 1000 } else { 0 };
+        self.conn
+            .pragma_update(None, "wal_autocheckpoint", pages)
+            .map_err(|e| self.sql(e))
+    }
+
+    /// Copy committed WAL pages into the database file without blocking
+    /// writers (a passive checkpoint).
+    pub fn checkpoint(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))
+            .map_err(|e| self.sql(e))
+    }
+
     /// Path of the session database.
     pub fn path(&self) -> &Path {
         &self.path
@@ -281,6 +301,8 @@ impl Store {
             .conn
             .prepare_cached("SELECT size, mtime_ns, state FROM files WHERE path = ?1")
             .map_err(|e| self.sql(e))?;
+        // One read transaction for the whole batch: one lock, not one per path.
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
         let mut out = Vec::with_capacity(paths.len());
         for path in paths {
             let row = stmt
@@ -301,6 +323,8 @@ impl Store {
                 })
             }));
         }
+        drop(stmt);
+        tx.commit().map_err(|e| self.sql(e))?;
         Ok(out)
     }
 
@@ -338,8 +362,9 @@ impl Store {
             source,
         };
         let tx = self.conn.transaction().map_err(sql)?;
+        let mut ids = EntityIds::default();
         for (outcome, sidecar_id) in outcomes.into_iter().zip(sidecar_ids) {
-            write_outcome(&tx, outcome, sidecar_id).map_err(sql)?;
+            write_outcome(&tx, &mut ids, outcome, sidecar_id).map_err(sql)?;
         }
         if let Some(end) = sidecar_end {
             tx.execute(
@@ -595,8 +620,32 @@ impl From<rusqlite::Error> for RowError {
     }
 }
 
+/// Row ids of the entities met in the current transaction, so that the
+/// files of one series cost one upsert per entity, not one per file.
+#[derive(Default)]
+struct EntityIds {
+    equipment: HashMap<(Option<String>, Option<String>, Option<String>), i64>,
+    patients: HashMap<String, i64>,
+    studies: HashMap<String, i64>,
+    series: HashMap<String, i64>,
+}
+
+fn cached(
+    cache: &mut HashMap<String, i64>,
+    key: String,
+    insert: impl FnOnce(&str) -> rusqlite::Result<i64>,
+) -> rusqlite::Result<i64> {
+    if let Some(id) = cache.get(&key) {
+        return Ok(*id);
+    }
+    let id = insert(&key)?;
+    cache.insert(key, id);
+    Ok(id)
+}
+
 fn write_outcome(
     tx: &Transaction<'_>,
+    ids: &mut EntityIds,
     outcome: FileOutcome,
     sidecar_id: Option<SidecarRecordId>,
 ) -> rusqlite::Result<()> {
@@ -629,7 +678,7 @@ fn write_outcome(
     let Some(instance) = instance else {
         return Ok(());
     };
-    insert_instance(tx, FileId(file_id), *instance, sidecar_id)
+    insert_instance(tx, ids, FileId(file_id), *instance, sidecar_id)
 }
 
 fn upsert_id(
@@ -642,6 +691,7 @@ fn upsert_id(
 
 fn insert_instance(
     tx: &Transaction<'_>,
+    ids: &mut EntityIds,
     file: FileId,
     instance: NewInstance,
     sidecar_id: Option<SidecarRecordId>,
@@ -663,58 +713,76 @@ fn insert_instance(
         &study_key,
     );
 
-    let equipment = upsert_id(
-        tx,
-        "INSERT INTO equipment (manufacturer, model, serial) VALUES (?1, ?2, ?3)
-         ON CONFLICT DO UPDATE SET manufacturer = excluded.manufacturer RETURNING id",
-        params![
-            a.manufacturer.clone().unwrap_or_default(),
-            a.manufacturer_model_name.clone().unwrap_or_default(),
-            a.device_serial_number.clone().unwrap_or_default()
-        ],
-    )?;
-    let patient = upsert_id(
-        tx,
-        "INSERT INTO patients (key, patient_id, issuer, patient_name, birth_date)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
-        params![
-            patient_key.canonical(),
-            text(&a.patient_id),
-            text(&a.issuer_of_patient_id),
-            text(&a.patient_name),
-            text(&a.patient_birth_date)
-        ],
-    )?;
-    let study = upsert_id(
-        tx,
-        "INSERT INTO studies (key, patient, study_uid, study_date, accession_number, description)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
-        params![
-            study_key.canonical(),
-            patient,
-            text(&a.study_instance_uid),
-            text(&a.study_date),
-            text(&a.accession_number),
-            text(&a.study_description)
-        ],
-    )?;
-    let series = upsert_id(
-        tx,
-        "INSERT INTO series (key, study, series_uid, modality, series_number, description, equipment)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
-        params![
-            series_key.canonical(),
-            study,
-            text(&a.series_instance_uid),
-            a.modality,
-            a.series_number,
-            text(&a.series_description),
-            equipment
-        ],
-    )?;
+    let equipment_key = (
+        a.manufacturer.clone(),
+        a.manufacturer_model_name.clone(),
+        a.device_serial_number.clone(),
+    );
+    let equipment = match ids.equipment.get(&equipment_key) {
+        Some(id) => *id,
+        None => {
+            let id = upsert_id(
+                tx,
+                "INSERT INTO equipment (manufacturer, model, serial) VALUES (?1, ?2, ?3)
+                 ON CONFLICT DO UPDATE SET manufacturer = excluded.manufacturer RETURNING id",
+                params![
+                    equipment_key.0.as_deref().unwrap_or_default(),
+                    equipment_key.1.as_deref().unwrap_or_default(),
+                    equipment_key.2.as_deref().unwrap_or_default()
+                ],
+            )?;
+            ids.equipment.insert(equipment_key, id);
+            id
+        }
+    };
+    let patient = cached(&mut ids.patients, patient_key.canonical(), |key| {
+        upsert_id(
+            tx,
+            "INSERT INTO patients (key, patient_id, issuer, patient_name, birth_date)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+            params![
+                key,
+                text(&a.patient_id),
+                text(&a.issuer_of_patient_id),
+                text(&a.patient_name),
+                text(&a.patient_birth_date)
+            ],
+        )
+    })?;
+    let study = cached(&mut ids.studies, study_key.canonical(), |key| {
+        upsert_id(
+            tx,
+            "INSERT INTO studies (key, patient, study_uid, study_date, accession_number, description)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+            params![
+                key,
+                patient,
+                text(&a.study_instance_uid),
+                text(&a.study_date),
+                text(&a.accession_number),
+                text(&a.study_description)
+            ],
+        )
+    })?;
+    let series = cached(&mut ids.series, series_key.canonical(), |key| {
+        upsert_id(
+            tx,
+            "INSERT INTO series (key, study, series_uid, modality, series_number, description, equipment)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+             ON CONFLICT (key) DO UPDATE SET key = excluded.key RETURNING id",
+            params![
+                key,
+                study,
+                text(&a.series_instance_uid),
+                a.modality,
+                a.series_number,
+                text(&a.series_description),
+                equipment
+            ],
+        )
+    })?;
 
     let pixels = instance.pixels.as_ref();
     let (location, offset, length) = match (pixels, sidecar_id) {

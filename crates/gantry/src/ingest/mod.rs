@@ -62,6 +62,15 @@ pub struct IngestReport {
     pub failed: u64,
 }
 
+/// A batch from the walker: entries to scan, and outcomes already decided
+/// (walk problems), with the count of unchanged files.
+struct Planned {
+    seen: u64,
+    unchanged: u64,
+    to_scan: Vec<FileStat>,
+    decided: Vec<FileOutcome>,
+}
+
 pub(crate) fn ingest(
     store: Store,
     inputs: &[PathBuf],
@@ -70,88 +79,126 @@ pub(crate) fn ingest(
 ) -> Result<(Store, IngestReport)> {
     let walk = Walk::new(inputs)?;
     let reader = Store::open_reader(store.path())?;
-    let (sender, receiver) = sync_channel::<Vec<FileOutcome>>(2);
-    let writer = std::thread::Builder::new()
-        .name("gantry-ingest-writer".into())
-        .spawn(move || -> Result<Store> {
-            let mut store = store;
-            for batch in receiver {
-                store.write_batch(batch)?;
-            }
-            store.prune_empty_entities()?;
-            Ok(store)
-        })
-        .map_err(|e| Error::Input {
-            path: PathBuf::from("<writer thread>"),
-            source: e,
-        })?;
-
-    progress.begin("ingest", None);
+    let batch_size = options.batch_size.max(1);
     let scan_options = ScanOptions {
         offload_pixels: options.offload_pixels,
     };
+    progress.begin("ingest", None);
+
+    let (planned_tx, planned_rx) = sync_channel::<Result<Planned>>(1);
+    let (written_tx, written_rx) = sync_channel::<Vec<FileOutcome>>(2);
+    let (checkpoint_tx, checkpoint_rx) = sync_channel::<()>(1);
+    let checkpointer = Store::open_reader(store.path())?;
     let mut report = IngestReport::default();
-    let mut walk = walk.peekable();
-    let mut send_failed = false;
-    while walk.peek().is_some() {
-        let batch: Vec<WalkEntry> = walk.by_ref().take(options.batch_size.max(1)).collect();
-        report.seen += batch.len() as u64;
-        let paths: Vec<&str> = batch.iter().map(|e| e.stat().path.as_str()).collect();
-        let known = reader.known_files(&paths)?;
-        let mut outcomes: Vec<FileOutcome> = Vec::with_capacity(batch.len());
-        let mut to_scan: Vec<FileStat> = Vec::new();
-        for (entry, known) in batch.into_iter().zip(known) {
-            match entry {
-                WalkEntry::File(stat) => {
-                    let unchanged =
-                        known.is_some_and(|k| k.size == stat.size && k.mtime_ns == stat.mtime_ns);
-                    if unchanged {
-                        report.unchanged += 1;
-                    } else {
-                        to_scan.push(stat);
-                    }
-                }
-                WalkEntry::Skipped { stat, reason } => {
-                    outcomes.push(FileOutcome::Skipped { stat, reason })
-                }
-                WalkEntry::Failed { stat, reason } => {
-                    outcomes.push(FileOutcome::Failed { stat, reason })
+    let store = std::thread::scope(|scope| -> Result<Store> {
+        // Stage 1: walk and the incremental check, one batch ahead.
+        scope.spawn(move || {
+            let mut walk = walk.peekable();
+            while walk.peek().is_some() {
+                let batch: Vec<WalkEntry> = walk.by_ref().take(batch_size).collect();
+                let planned = plan(&reader, batch);
+                let failed = planned.is_err();
+                if planned_tx.send(planned).is_err() || failed {
+                    break;
                 }
             }
-        }
-        report.scanned += to_scan.len() as u64;
-        let scanned: Vec<FileOutcome> = to_scan
-            .into_par_iter()
-            .map(|stat| {
-                let outcome = match scan_file(stat.path.as_ref(), stat.size, scan_options) {
-                    Scan::Instance(instance) => FileOutcome::Indexed { stat, instance },
-                    Scan::Skipped(reason) => FileOutcome::Skipped { stat, reason },
-                    Scan::Failed(reason) => FileOutcome::Failed { stat, reason },
-                };
-                progress.advance(1);
-                outcome
-            })
-            .collect();
-        outcomes.extend(scanned);
-        for outcome in &outcomes {
-            match outcome {
-                FileOutcome::Indexed { .. } => report.indexed += 1,
-                FileOutcome::Skipped { .. } => report.skipped += 1,
-                FileOutcome::Failed { .. } => report.failed += 1,
+        });
+        // Stage 3: the single writer. WAL checkpoints (and their fsyncs)
+        // run on another connection so they overlap with writing.
+        let writer = scope.spawn(move || -> Result<Store> {
+            let mut store = store;
+            store.set_auto_checkpoint(false)?;
+            let written = (|| {
+                for batch in written_rx {
+                    store.write_batch(batch)?;
+                    let _ = checkpoint_tx.try_send(()); // skip if one is pending
+                }
+                store.prune_empty_entities()
+            })();
+            drop(checkpoint_tx);
+            store.set_auto_checkpoint(true)?;
+            written?;
+            Ok(store)
+        });
+        scope.spawn(move || {
+            for () in checkpoint_rx {
+                // A failed background checkpoint loses nothing: the pages
+                // stay in the WAL until the next one.
+                if let Err(error) = checkpointer.checkpoint() {
+                    tracing::debug!("background checkpoint: {error}");
+                }
+            }
+        });
+        // Stage 2: scan in parallel, here.
+        for planned in planned_rx {
+            let Planned {
+                seen,
+                unchanged,
+                to_scan,
+                decided: mut outcomes,
+            } = planned?;
+            report.seen += seen;
+            report.unchanged += unchanged;
+            report.scanned += to_scan.len() as u64;
+            let scanned: Vec<FileOutcome> = to_scan
+                .into_par_iter()
+                .map(|stat| {
+                    let outcome = match scan_file(stat.path.as_ref(), stat.size, scan_options) {
+                        Scan::Instance(instance) => FileOutcome::Indexed { stat, instance },
+                        Scan::Skipped(reason) => FileOutcome::Skipped { stat, reason },
+                        Scan::Failed(reason) => FileOutcome::Failed { stat, reason },
+                    };
+                    progress.advance(1);
+                    outcome
+                })
+                .collect();
+            outcomes.extend(scanned);
+            for outcome in &outcomes {
+                match outcome {
+                    FileOutcome::Indexed { .. } => report.indexed += 1,
+                    FileOutcome::Skipped { .. } => report.skipped += 1,
+                    FileOutcome::Failed { .. } => report.failed += 1,
+                }
+            }
+            if written_tx.send(outcomes).is_err() {
+                break; // the writer failed; its error is reported below
             }
         }
-        if sender.send(outcomes).is_err() {
-            send_failed = true;
-            break;
-        }
-    }
-    drop(sender);
+        drop(written_tx);
+        writer.join().map_err(|_| Error::Worker("ingest writer"))?
+    });
     progress.end();
-    let store = writer
-        .join()
-        .map_err(|_| Error::Worker("ingest writer"))??;
-    if send_failed {
-        return Err(Error::Worker("ingest writer"));
+    Ok((store?, report))
+}
+
+/// Split a walked batch into what must be scanned and what is decided.
+fn plan(reader: &Store, batch: Vec<WalkEntry>) -> Result<Planned> {
+    let paths: Vec<&str> = batch.iter().map(|e| e.stat().path.as_str()).collect();
+    let known = reader.known_files(&paths)?;
+    let mut planned = Planned {
+        seen: batch.len() as u64,
+        unchanged: 0,
+        to_scan: Vec::with_capacity(batch.len()),
+        decided: Vec::new(),
+    };
+    for (entry, known) in batch.into_iter().zip(known) {
+        match entry {
+            WalkEntry::File(stat) => {
+                let unchanged =
+                    known.is_some_and(|k| k.size == stat.size && k.mtime_ns == stat.mtime_ns);
+                if unchanged {
+                    planned.unchanged += 1;
+                } else {
+                    planned.to_scan.push(stat);
+                }
+            }
+            WalkEntry::Skipped { stat, reason } => {
+                planned.decided.push(FileOutcome::Skipped { stat, reason })
+            }
+            WalkEntry::Failed { stat, reason } => {
+                planned.decided.push(FileOutcome::Failed { stat, reason })
+            }
+        }
     }
-    Ok((store, report))
+    Ok(planned)
 }

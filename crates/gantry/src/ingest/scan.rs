@@ -25,13 +25,12 @@
 //! Reasons for skipped and failed files name byte offsets, tags and
 //! transfer syntaxes, never element values.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::fs::File;
-use std::io::{BufReader, Cursor, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::rc::Rc;
 
-use dicom_core::header::Header as _;
 use dicom_core::{PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_encoding::decode::Decode;
@@ -54,9 +53,9 @@ const DEFLATED_EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1.99";
 /// The longest value of an indexed attribute we are willing to read; a
 /// longer one means a corrupt length, not a real name or UID.
 const MAX_INDEXED_VALUE: u32 = 1 << 16;
-/// Bytes read up front: enough for the preamble, meta group and the
-/// first element of almost every file.
-const PROBE_LEN: usize = 4096;
+/// Bytes read up front: the preamble, the meta group and, for most files,
+/// the whole header.
+const PROBE_LEN: usize = 16 * 1024;
 
 /// How to scan.
 #[derive(Clone, Copy, Debug, Default)]
@@ -113,85 +112,154 @@ fn scan(path: &Path, size: u64, options: ScanOptions) -> Result<Scan, Problem> {
         return Err(Problem::Skip("not a DICOM file: empty".into()));
     }
     let mut file = File::open(path)?;
+    // One read brings preamble, meta group and usually the whole header.
     let mut probe = vec![0; PROBE_LEN.min(size as usize)];
     file.read_exact(&mut probe)?;
-    let layout = locate_dataset(&probe, &mut file, size)?;
+    let layout = match locate_dataset(&probe)? {
+        Located::Found(layout) => layout,
+        Located::NeedMore if probe.len() as u64 == size => {
+            return Err(fail("truncated: the file ends inside its file meta group"));
+        }
+        Located::NeedMore => {
+            // A meta group longer than the probe: read more and retry.
+            let mut longer = vec![0; (size as usize).min(1 << 20)];
+            file.seek(SeekFrom::Start(0))?;
+            file.read_exact(&mut longer)?;
+            let Located::Found(layout) = locate_dataset(&longer)? else {
+                return Err(fail("malformed file meta group: longer than 1 MiB"));
+            };
+            file.seek(SeekFrom::Start(probe.len() as u64))?;
+            layout
+        }
+    };
     if layout.meta_sop_class.as_deref() == Some(MEDIA_STORAGE_DIRECTORY) {
         return Err(Problem::Skip(
             "DICOMDIR (media storage directory, not an instance)".into(),
         ));
     }
-    file.seek(SeekFrom::Start(layout.dataset_start))?;
     let ts = layout.transfer_syntax;
-    let deflated = ts.uid() == DEFLATED_EXPLICIT_VR_LE;
-    let offload = options.offload_pixels || deflated;
+    if ts.uid() == DEFLATED_EXPLICIT_VR_LE {
+        return scan_deflated(probe, file, &layout);
+    }
 
-    let tape = Rc::new(RefCell::new(Tape::default()));
-    let top = if deflated {
-        let inflated = flate2::read::DeflateDecoder::new(BufReader::new(file));
-        let reader = TapeReader {
-            inner: inflated,
-            tape: Rc::clone(&tape),
-        };
-        let header_ts = explicit_le()?;
-        walk(reader, header_ts, &tape, u64::MAX, true)?
-    } else {
-        let reader = TapeReader {
-            inner: BufReader::with_capacity(16 * 1024, file),
-            tape: Rc::clone(&tape),
-        };
-        walk(reader, ts, &tape, size - layout.dataset_start, offload)?
+    // The data set stream: the rest of the probe, then the file after it.
+    // It is only counted; header bytes are cut from the probe (or read
+    // back from the file) by range afterwards.
+    let ds = layout.dataset_start;
+    let position = Rc::new(Cell::new(0));
+    let source = ProbeThenFile::new(probe, ds, file)?;
+    let reader = Counting {
+        inner: source,
+        position: Rc::clone(&position),
+        tape: None,
     };
-    let attributes = top.attributes;
-    let mut tape = tape.take();
-    if tape.header.is_empty() && top.pixels.is_none() {
-        return Err(fail("no data set: the file ends after its file meta group"));
-    }
+    let top = walk(reader, ts, &position, None, size - ds)?;
+    let mut head = top.reader_parts;
 
-    if attributes.sop_class_uid.as_deref() == Some(MEDIA_STORAGE_DIRECTORY) {
-        return Err(Problem::Skip(
-            "DICOMDIR (media storage directory, not an instance)".into(),
-        ));
-    }
-
+    let mut header_ranges = Vec::with_capacity(2);
     let pixels = match top.pixels {
-        None => None,
+        None => {
+            header_ranges.push(ds..ds + top.end);
+            None
+        }
         Some(found) => {
-            let value_end = found.value_start + found.length;
+            header_ranges.push(ds..ds + found.element_start);
+            let value_start = ds + found.value_start;
+            let value_end = value_start + found.length;
             if let Stopped::AtNativePixels = top.stopped {
                 // The value was not read: check the file holds it, then
                 // read what follows it.
-                let absolute_end = layout.dataset_start + value_end;
-                if absolute_end > size {
+                if value_end > size {
                     return Err(fail(format!(
                         "truncated: Pixel Data (7FE0,0010) declares {} bytes but the file ends {} bytes after its start",
                         found.length,
-                        size - (layout.dataset_start + found.value_start)
+                        size - value_start
                     )));
                 }
-                if absolute_end < size {
-                    let tail = scan_tail(path, absolute_end, size, ts)?;
-                    tape.header.extend_from_slice(&tail);
+                if value_end < size {
+                    let tail_end = scan_tail(&mut head, value_end, size, ts)?;
+                    header_ranges.push(value_end..tail_end);
                 }
+            } else {
+                header_ranges.push(value_end..ds + top.end);
             }
-            let frames = attributes.number_of_frames.unwrap_or(1).max(1);
             Some(PixelDataRef {
                 location: PixelLocation::Source {
-                    offset: layout.dataset_start + found.value_start,
-                    length: value_end - found.value_start,
+                    offset: value_start,
+                    length: found.length,
                 },
                 transfer_syntax: ts.uid().to_string(),
                 vr: found.vr,
-                frames,
+                frames: top.attributes.number_of_frames.unwrap_or(1).max(1),
                 fragments: found.fragments,
             })
         }
     };
-    let header_ts = if deflated { EXPLICIT_VR_LE } else { ts.uid() };
+    let mut header = Vec::new();
+    for range in header_ranges {
+        head.append_range(range, &mut header)?;
+    }
+    if header.is_empty() && pixels.is_none() {
+        return Err(fail("no data set: the file ends after its file meta group"));
+    }
+    if top.attributes.sop_class_uid.as_deref() == Some(MEDIA_STORAGE_DIRECTORY) {
+        return Err(Problem::Skip(
+            "DICOMDIR (media storage directory, not an instance)".into(),
+        ));
+    }
+    let offload = match (&pixels, options.offload_pixels) {
+        (
+            Some(PixelDataRef {
+                location: PixelLocation::Source { offset, length },
+                ..
+            }),
+            true,
+        ) => {
+            let mut bytes = Vec::with_capacity(*length as usize);
+            head.append_range(*offset..offset + length, &mut bytes)?;
+            Some(bytes)
+        }
+        _ => None,
+    };
     Ok(Scan::Instance(Box::new(NewInstance {
-        attributes,
-        header: Header::new(header_ts, tape.header),
-        offload: (offload && pixels.is_some()).then_some(tape.pixels),
+        attributes: top.attributes,
+        header: Header::new(ts.uid(), header),
+        offload,
+        pixels,
+    })))
+}
+
+/// A deflated file: inflate the data set on the fly, tape the header (in
+/// Explicit VR Little Endian) and the pixels, which go to the sidecar.
+fn scan_deflated(probe: Vec<u8>, file: File, layout: &Layout) -> Result<Scan, Problem> {
+    let position = Rc::new(Cell::new(0));
+    let tape = Rc::new(RefCell::new(Tape::default()));
+    let source = ProbeThenFile::new(probe, layout.dataset_start, file)?;
+    let reader = Counting {
+        inner: flate2::read::DeflateDecoder::new(source),
+        position: Rc::clone(&position),
+        tape: Some(Rc::clone(&tape)),
+    };
+    let top = walk(reader, explicit_le()?, &position, Some(&tape), u64::MAX)?;
+    let tape = tape.take();
+    if tape.header.is_empty() && top.pixels.is_none() {
+        return Err(fail("no data set: the file ends after its file meta group"));
+    }
+    let pixels = top.pixels.map(|found| PixelDataRef {
+        // The store replaces this location with the sidecar record.
+        location: PixelLocation::Source {
+            offset: 0,
+            length: found.length,
+        },
+        transfer_syntax: DEFLATED_EXPLICIT_VR_LE.to_string(),
+        vr: found.vr,
+        frames: top.attributes.number_of_frames.unwrap_or(1).max(1),
+        fragments: found.fragments,
+    });
+    Ok(Scan::Instance(Box::new(NewInstance {
+        attributes: top.attributes,
+        header: Header::new(EXPLICIT_VR_LE, tape.header),
+        offload: pixels.as_ref().map(|_| tape.pixels),
         pixels,
     })))
 }
@@ -202,9 +270,15 @@ fn explicit_le() -> Result<&'static TransferSyntax, Problem> {
         .ok_or_else(|| fail("this build lacks Explicit VR Little Endian"))
 }
 
-/// Find the data set: after preamble + meta, after a meta without
-/// preamble, or at byte 0 of a bare data set.
-fn locate_dataset(probe: &[u8], file: &mut File, size: u64) -> Result<Layout, Problem> {
+enum Located {
+    Found(Layout),
+    /// The probe ends inside the file meta group.
+    NeedMore,
+}
+
+/// Find the data set in the first bytes of the file: after preamble +
+/// meta, after a meta without preamble, or at byte 0 of a bare data set.
+fn locate_dataset(probe: &[u8]) -> Result<Located, Problem> {
     let has_magic = probe.get(128..132) == Some(b"DICM");
     let meta_start = if has_magic {
         Some(132)
@@ -219,40 +293,29 @@ fn locate_dataset(probe: &[u8], file: &mut File, size: u64) -> Result<Layout, Pr
                 "not a DICOM file: no DICM magic and no recognisable data set".into(),
             ));
         };
-        return Ok(Layout {
+        return Ok(Located::Found(Layout {
             dataset_start: 0,
             transfer_syntax: lookup_ts(uid)?,
             meta_sop_class: None,
-        });
+        }));
     };
-    let meta = read_meta(file, meta_start, size)?;
+    let Some(meta) = read_meta(probe, meta_start)? else {
+        return Ok(Located::NeedMore);
+    };
     let transfer_syntax = match meta.transfer_syntax {
         Some(uid) => lookup_ts(&uid)?,
-        // The meta group lacks (0002,0010): read the data set by its look.
+        // The meta group lacks (0002,0010): read the data set by its look,
+        // falling back, as pydicom does, to the default transfer syntax.
         None => {
-            let mut first = [0u8; 16];
-            file.seek(SeekFrom::Start(meta.end))?;
-            let n = read_up_to(file, &mut first)?;
-            // As pydicom does, fall back to the default transfer syntax.
-            lookup_ts(guess_bare_encoding(&first[..n]).unwrap_or(IMPLICIT_VR_LE))?
+            let first = probe.get(meta.end as usize..).unwrap_or_default();
+            lookup_ts(guess_bare_encoding(first).unwrap_or(IMPLICIT_VR_LE))?
         }
     };
-    Ok(Layout {
+    Ok(Located::Found(Layout {
         dataset_start: meta.end,
         transfer_syntax,
         meta_sop_class: meta.sop_class,
-    })
-}
-
-fn read_up_to(file: &mut File, buf: &mut [u8]) -> std::io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match file.read(&mut buf[n..])? {
-            0 => break,
-            k => n += k,
-        }
-    }
-    Ok(n)
+    }))
 }
 
 fn lookup_ts(uid: &str) -> Result<&'static TransferSyntax, Problem> {
@@ -277,63 +340,52 @@ struct Meta {
 
 /// Read the file meta group element by element (it is always Explicit VR
 /// Little Endian) until the first element of another group. Tolerates a
-/// missing group length and missing elements, as pydicom does.
-fn read_meta(file: &mut File, start: u64, size: u64) -> Result<Meta, Problem> {
-    file.seek(SeekFrom::Start(start))?;
-    let mut reader = BufReader::with_capacity(1024, &mut *file);
+/// missing group length and missing elements, as pydicom does. `None`
+/// when `bytes` ends inside the group and the file may hold more.
+fn read_meta(bytes: &[u8], start: usize) -> Result<Option<Meta>, Problem> {
     let decoder = ExplicitVRLittleEndianDecoder::default();
     let mut position = start;
     let mut meta = Meta {
-        end: start,
+        end: start as u64,
         transfer_syntax: None,
         sop_class: None,
     };
-    loop {
-        let mut group = [0u8; 2];
-        if position + 2 > size {
+    while let Some(group) = bytes.get(position..position + 2) {
+        if group != [0x02, 0x00] {
             break;
         }
-        reader.read_exact(&mut group)?;
-        if u16::from_le_bytes(group) != 0x0002 {
+        let Some(mut rest) = bytes.get(position..) else {
             break;
-        }
-        let mut rest = Cursor::new(group).chain(&mut reader);
-        let (header, header_len) = decoder.decode_header(&mut rest).map_err(|e| {
-            fail(format!(
-                "malformed file meta element at byte {position}: {e}"
-            ))
-        })?;
+        };
+        let Ok((header, header_len)) = decoder.decode_header(&mut rest) else {
+            return Ok(None);
+        };
         let len = header.len.get().ok_or_else(|| {
             fail(format!(
                 "file meta element {} at byte {position} has undefined length",
-                header.tag()
+                header.tag
             ))
-        })?;
-        position += header_len as u64;
-        if position + u64::from(len) > size {
-            return Err(fail(format!(
-                "truncated: file meta element {} at byte {position} runs past the end of the file",
-                header.tag()
-            )));
-        }
-        let mut value = vec![0u8; len as usize];
-        reader.read_exact(&mut value)?;
-        position += u64::from(len);
+        })? as usize;
+        let value_start = position + header_len;
+        let Some(value) = bytes.get(value_start..value_start + len) else {
+            return Ok(None);
+        };
         let text = || {
-            String::from_utf8_lossy(&value)
+            String::from_utf8_lossy(value)
                 .trim_end_matches(['\0', ' '])
                 .to_string()
         };
-        match header.tag() {
+        match header.tag {
             tags::TRANSFER_SYNTAX_UID => {
                 meta.transfer_syntax = Some(text()).filter(|t| !t.is_empty())
             }
             tags::MEDIA_STORAGE_SOP_CLASS_UID => meta.sop_class = Some(text()),
             _ => {}
         }
-        meta.end = position;
+        position = value_start + len;
+        meta.end = position as u64;
     }
-    Ok(meta)
+    Ok(Some(meta))
 }
 
 /// Whether bytes 4..6 spell a VR, as in an explicit-VR element header.
@@ -369,45 +421,152 @@ fn guess_bare_encoding(bytes: &[u8]) -> Option<&'static str> {
 // ---------------------------------------------------------------------------
 // The taped walk over the data set.
 
+/// Where the bytes a taping reader hands out go.
 #[derive(Default)]
 enum Mode {
     #[default]
     Header,
     Pixels,
-    Discard,
 }
 
+/// Copies of what a taping reader handed out (deflated files only).
 #[derive(Default)]
 struct Tape {
-    position: u64,
     mode: Mode,
     header: Vec<u8>,
     pixels: Vec<u8>,
 }
 
-/// A reader that counts and copies what passes through it.
-struct TapeReader<R> {
+/// A reader that counts what passes through it and, when taping, copies it.
+struct Counting<R> {
     inner: R,
-    tape: Rc<RefCell<Tape>>,
+    position: Rc<Cell<u64>>,
+    tape: Option<Rc<RefCell<Tape>>>,
 }
 
-impl<R: Read> Read for TapeReader<R> {
+impl<R: Read> Read for Counting<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
-        let mut tape = self.tape.borrow_mut();
-        tape.position += n as u64;
-        let bytes = &buf[..n];
-        match tape.mode {
-            Mode::Header => tape.header.extend_from_slice(bytes),
-            Mode::Pixels => tape.pixels.extend_from_slice(bytes),
-            Mode::Discard => {}
+        self.position.set(self.position.get() + n as u64);
+        if let Some(tape) = &self.tape {
+            let mut tape = tape.borrow_mut();
+            let bytes = buf.get(..n).unwrap_or_default();
+            match tape.mode {
+                Mode::Header => tape.header.extend_from_slice(bytes),
+                Mode::Pixels => tape.pixels.extend_from_slice(bytes),
+            }
         }
         Ok(n)
     }
 }
 
+/// The data set as a stream: the probe from the data set start, then the
+/// file from where the probe ended, buffered.
+struct ProbeThenFile {
+    probe: Rc<Vec<u8>>,
+    at: usize,
+    file: BufReader<SharedFile>,
+}
+
+/// The source file, shared between the stream and the range cutter
+/// (no `dup` per file).
+struct SharedFile(Rc<File>);
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl ProbeThenFile {
+    fn new(probe: Vec<u8>, dataset_start: u64, mut file: File) -> std::io::Result<Self> {
+        let at = match usize::try_from(dataset_start) {
+            Ok(at) if at <= probe.len() => at,
+            _ => {
+                file.seek(SeekFrom::Start(dataset_start))?;
+                probe.len()
+            }
+        };
+        Ok(ProbeThenFile {
+            probe: Rc::new(probe),
+            at,
+            file: BufReader::with_capacity(16 * 1024, SharedFile(Rc::new(file))),
+        })
+    }
+}
+
+impl Read for ProbeThenFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.probe.get(self.at..) {
+            Some(rest) if !rest.is_empty() => {
+                let n = rest.len().min(buf.len());
+                buf[..n].copy_from_slice(&rest[..n]);
+                self.at += n;
+                Ok(n)
+            }
+            _ => self.file.read(buf),
+        }
+    }
+}
+
+/// The probe and the file, kept after the walk to cut byte ranges of the
+/// file: from the probe when it holds them, else read back (`pread`).
+struct HeadAndFile {
+    probe: Rc<Vec<u8>>,
+    file: Option<Rc<File>>,
+}
+
+impl HeadAndFile {
+    /// Append the file's bytes `range` to `out`.
+    fn append_range(
+        &mut self,
+        range: std::ops::Range<u64>,
+        out: &mut Vec<u8>,
+    ) -> Result<(), Problem> {
+        use std::os::unix::fs::FileExt;
+        let (start, end) = (range.start as usize, range.end as usize);
+        if let Some(bytes) = self.probe.get(start..end) {
+            out.extend_from_slice(bytes);
+            return Ok(());
+        }
+        let file = self
+            .file
+            .as_ref()
+            .ok_or_else(|| fail("internal: source file no longer open"))?;
+        let from = out.len();
+        out.resize(from + (end - start), 0);
+        file.read_exact_at(&mut out[from..], range.start)?;
+        Ok(())
+    }
+}
+
+/// Readers that can hand over the probe and file for range cutting.
+trait IntoParts {
+    fn parts(&self) -> HeadAndFile;
+}
+
+impl IntoParts for ProbeThenFile {
+    fn parts(&self) -> HeadAndFile {
+        HeadAndFile {
+            probe: Rc::clone(&self.probe),
+            file: Some(Rc::clone(&self.file.get_ref().0)),
+        }
+    }
+}
+
+impl<R> IntoParts for flate2::read::DeflateDecoder<R> {
+    fn parts(&self) -> HeadAndFile {
+        HeadAndFile {
+            probe: Rc::new(Vec::new()),
+            file: None,
+        }
+    }
+}
+
 struct FoundPixels {
-    /// Offset of the value from the start of the data set stream.
+    /// Offset of the Pixel Data element header from the stream start.
+    element_start: u64,
+    /// Offset of the value from the stream start.
     value_start: u64,
     /// Value length (encapsulated: up to and including the delimiter).
     length: u64,
@@ -424,6 +583,10 @@ struct Walked {
     attributes: IndexedAttributes,
     pixels: Option<FoundPixels>,
     stopped: Stopped,
+    /// Stream position where the walk stopped.
+    end: u64,
+    /// The probe and file, for cutting ranges.
+    reader_parts: HeadAndFile,
 }
 
 /// Turn a parser error into a reason: the chain of messages (they name
@@ -453,14 +616,17 @@ fn parse_error(position: u64, e: &(dyn std::error::Error + 'static)) -> Problem 
 }
 
 /// Walk the data set from the reader's start. `available` bounds the bytes
-/// the stream can hold (for sanity checks of declared lengths).
-fn walk<R: Read>(
-    reader: TapeReader<R>,
+/// the stream can hold (for sanity checks of declared lengths). Without a
+/// tape (seekable sources) the walk stops at top-level native Pixel Data;
+/// with one it reads through, taping the pixels separately.
+fn walk<R: Read + IntoParts>(
+    reader: Counting<R>,
     ts: &TransferSyntax,
-    tape: &Rc<RefCell<Tape>>,
+    position_cell: &Rc<Cell<u64>>,
+    tape: Option<&Rc<RefCell<Tape>>>,
     available: u64,
-    offload: bool,
 ) -> Result<Walked, Problem> {
+    let parts = reader.inner.parts();
     let decoder = DynStatefulDecoder::new_with_ts(reader, ts, 0)
         .map_err(|e| fail(format!("cannot decode transfer syntax {}: {e}", ts.uid())))?;
     let mut lazy = LazyDataSetReader::new(decoder);
@@ -468,38 +634,53 @@ fn walk<R: Read>(
         attributes: IndexedAttributes::default(),
         pixels: None,
         stopped: Stopped::AtEnd,
+        end: 0,
+        reader_parts: parts,
     };
-    let position = || tape.borrow().position;
+    let position = || position_cell.get();
+    let set_mode = |mode: Mode| {
+        if let Some(tape) = tape {
+            tape.borrow_mut().mode = mode;
+        }
+    };
+    let truncate_header = |len: usize| {
+        if let Some(tape) = tape {
+            tape.borrow_mut().header.truncate(len);
+        }
+    };
     // Open sequences; `true` marks the top-level encapsulated Pixel Data.
     let mut open: Vec<bool> = Vec::new();
     loop {
-        let mark = tape.borrow().header.len();
+        let mark = tape.map_or(0, |t| t.borrow().header.len());
+        let element_start = position();
         let Some(token) = lazy.advance() else { break };
         let token = token.map_err(|e| parse_error(position(), &e))?;
         match token {
-            LazyDataToken::ElementHeader(header) => {
-                if open.is_empty() && header.tag == tags::PIXEL_DATA {
-                    tape.borrow_mut().header.truncate(mark);
-                    let value_start = position();
-                    let length = u64::from(header.len.0);
-                    if value_start + length > available {
-                        return Err(fail(format!(
-                            "truncated: Pixel Data (7FE0,0010) declares {length} bytes but the file ends {} bytes after its start",
-                            available.saturating_sub(value_start)
-                        )));
-                    }
-                    walked.pixels = Some(FoundPixels {
-                        value_start,
-                        length,
-                        vr: header.vr(),
-                        fragments: Vec::new(),
-                    });
-                    if !offload {
-                        walked.stopped = Stopped::AtNativePixels;
-                        return Ok(walked);
-                    }
-                    tape.borrow_mut().mode = Mode::Pixels;
+            LazyDataToken::ElementHeader(header)
+                if open.is_empty() && header.tag == tags::PIXEL_DATA =>
+            {
+                truncate_header(mark);
+                let value_start = position();
+                let length = u64::from(header.len.0);
+                if value_start + length > available {
+                    return Err(fail(format!(
+                        "truncated: Pixel Data (7FE0,0010) declares {length} bytes but the file ends {} bytes after its start",
+                        available.saturating_sub(value_start)
+                    )));
                 }
+                walked.pixels = Some(FoundPixels {
+                    element_start,
+                    value_start,
+                    length,
+                    vr: header.vr(),
+                    fragments: Vec::new(),
+                });
+                if tape.is_none() {
+                    walked.stopped = Stopped::AtNativePixels;
+                    walked.end = value_start;
+                    return Ok(walked);
+                }
+                set_mode(Mode::Pixels);
             }
             LazyDataToken::LazyValue { header, decoder } => {
                 let at_top = open.is_empty();
@@ -507,7 +688,7 @@ fn walk<R: Read>(
                     LazyDataToken::LazyValue { header, decoder }
                         .skip()
                         .map_err(|e| parse_error(position(), &e))?;
-                    tape.borrow_mut().mode = Mode::Header;
+                    set_mode(Mode::Header);
                 } else if at_top && is_indexed(header.tag) {
                     if header.len.0 > MAX_INDEXED_VALUE {
                         return Err(fail(format!(
@@ -531,11 +712,11 @@ fn walk<R: Read>(
                 let top_level = open.is_empty();
                 open.push(top_level);
                 if top_level {
-                    let mut t = tape.borrow_mut();
-                    t.header.truncate(mark);
-                    t.mode = if offload { Mode::Pixels } else { Mode::Discard };
+                    truncate_header(mark);
+                    set_mode(Mode::Pixels);
                     walked.pixels = Some(FoundPixels {
-                        value_start: t.position,
+                        element_start,
+                        value_start: position(),
                         length: 0,
                         vr: VR::OB,
                         fragments: Vec::new(),
@@ -543,28 +724,24 @@ fn walk<R: Read>(
                 }
             }
             LazyDataToken::LazyItemValue { len, decoder } => {
-                if open.last() == Some(&true) {
-                    if let Some(found) = walked.pixels.as_mut() {
-                        found.fragments.push(Fragment {
-                            offset: position() - found.value_start,
-                            length: len,
-                        });
-                    }
+                if let (Some(true), Some(found)) = (open.last(), walked.pixels.as_mut()) {
+                    found.fragments.push(Fragment {
+                        offset: position() - found.value_start,
+                        length: len,
+                    });
                 }
                 LazyDataToken::<_>::LazyItemValue { len, decoder }
                     .skip()
                     .map_err(|e| parse_error(position(), &e))?;
             }
             LazyDataToken::SequenceEnd => {
-                if open.pop() == Some(true) {
-                    let mut t = tape.borrow_mut();
-                    t.mode = Mode::Header;
-                    if let Some(found) = walked.pixels.as_mut() {
-                        found.length = t.position - found.value_start;
-                    }
+                let closes_pixel_data = open.pop() == Some(true);
+                if let (true, Some(found)) = (closes_pixel_data, walked.pixels.as_mut()) {
+                    set_mode(Mode::Header);
+                    found.length = position() - found.value_start;
                 }
             }
-            LazyDataToken::ItemStart { .. } | LazyDataToken::ItemEnd => {}
+            // Other element headers, items and item ends need no action.
             _ => {}
         }
     }
@@ -574,28 +751,41 @@ fn walk<R: Read>(
             position()
         )));
     }
+    walked.end = position();
     Ok(walked)
 }
 
-/// Parse the elements after native Pixel Data and return their bytes.
-fn scan_tail(path: &Path, start: u64, size: u64, ts: &TransferSyntax) -> Result<Vec<u8>, Problem> {
-    let mut file = File::open(path)?;
-    file.seek(SeekFrom::Start(start))?;
-    let tape = Rc::new(RefCell::new(Tape::default()));
-    let reader = TapeReader {
-        inner: BufReader::new(file),
-        tape: Rc::clone(&tape),
+/// Parse the elements after native Pixel Data (file bytes `start..size`)
+/// and return where they end.
+fn scan_tail(
+    head: &mut HeadAndFile,
+    start: u64,
+    size: u64,
+    ts: &TransferSyntax,
+) -> Result<u64, Problem> {
+    let file = match &head.file {
+        Some(file) => File::try_clone(file)?,
+        None => return Err(fail("internal: source file no longer open")),
     };
-    let walked = walk(reader, ts, &tape, size - start, false).map_err(|problem| match problem {
-        Problem::Fail(reason) => fail(format!("after Pixel Data (from byte {start}): {reason}")),
-        skip => skip,
-    })?;
+    let position = Rc::new(Cell::new(0));
+    let reader = Counting {
+        inner: ProbeThenFile::new(Vec::new(), start, file)?,
+        position: Rc::clone(&position),
+        tape: None,
+    };
+    let walked =
+        walk(reader, ts, &position, None, size - start).map_err(|problem| match problem {
+            Problem::Fail(reason) => {
+                fail(format!("after Pixel Data (from byte {start}): {reason}"))
+            }
+            skip => skip,
+        })?;
     if walked.pixels.is_some() {
         return Err(fail(format!(
             "a second Pixel Data element follows the first (from byte {start})"
         )));
     }
-    Ok(tape.take().header)
+    Ok(start + walked.end)
 }
 
 fn is_indexed(tag: Tag) -> bool {
