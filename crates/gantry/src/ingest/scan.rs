@@ -2,25 +2,29 @@
 //!
 //! [`scan_file`] decides whether a path is a DICOM instance and, if so,
 //! produces everything ingest stores: the indexed attributes, the lossless
-//! header bytes and the pixel-data reference. It makes one pass over the
-//! file with dicom-parser's lazy token reader (values are skipped unless
-//! they are indexed), through a reader that *tapes* the bytes it hands out:
-//! the tape of everything but Pixel Data is the header that the store
-//! keeps, byte for byte as the source had it.
+//! header bytes and the pixel-data reference. It reads the first 16 KiB of
+//! the file in one call (preamble, meta group and, for most files, the
+//! whole header), then makes one pass over the data set with dicom-parser's
+//! lazy token reader — values are skipped unless they are indexed — through
+//! a reader that counts positions. The header is then cut out of the
+//! source by byte range (from the probe when it holds it), so it is the
+//! source's own bytes, copied once.
 //!
 //! - Native Pixel Data at the top level is not read: the scan stops at its
 //!   element header, records offset and length, and parses whatever lies
 //!   after it (trailing padding, signatures) as part of the header.
 //! - Encapsulated Pixel Data is walked item by item to record the fragment
-//!   table (offsets relative to the start of the value); fragment bytes
-//!   are read but not kept.
+//!   table (offsets relative to the start of the value).
 //! - Pixel Data inside a sequence (an Icon Image Sequence) is header
 //!   content, kept like any other element.
-//! - Deflated files are inflated on the fly; their header is stored in
-//!   Explicit VR Little Endian and their pixels are copied into the sidecar
-//!   (there is no byte range of the source to refer to).
+//! - Deflated files are inflated on the fly and *taped* (the reader copies
+//!   what it hands out): their header is stored in Explicit VR Little
+//!   Endian and their pixels go to the sidecar, since there is no byte
+//!   range of the source to refer to.
 //! - Files without a preamble, or with no file meta group at all, are read
-//!   by recognising the encoding of the first element.
+//!   by recognising the encoding of the first element; a meta group
+//!   without Transfer Syntax UID falls back, as pydicom does, to Implicit
+//!   VR Little Endian unless the data set looks explicit.
 //!
 //! Reasons for skipped and failed files name byte offsets, tags and
 //! transfer syntaxes, never element values.
