@@ -1,6 +1,7 @@
-//! Header parsing: Gantry's taped scan (header bytes + indexed attributes
-//! + pixel reference) against dicom-object's header-only read, on one
+//! Header parsing: Gantry's scan (header bytes, indexed attributes and
+//! pixel reference) against dicom-object's header-only read, on one
 //! realistic CT file from the page cache.
+#![allow(clippy::unwrap_used)] // bench set-up on generated data
 
 use std::hint::black_box;
 

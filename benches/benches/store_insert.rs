@@ -1,5 +1,6 @@
 //! Store inserts: recording a batch of 1,000 scanned CT instances in one
 //! transaction, as ingest's writer thread does.
+#![allow(clippy::unwrap_used)] // bench set-up on generated data
 
 use std::hint::black_box;
 

@@ -1,1 +1,94 @@
-fn main() {}
+//! `cargo xtask`: repository automation for Gantry.
+//!
+//! ```text
+//! cargo xtask fixtures                              regenerate samples/ (synthetic quick-start files)
+//! cargo xtask bench ingest [--files N] [--dir PATH] [--threads N]
+//!                                                   generate/reuse a CT corpus, measure floors and `gantry ingest`
+//! ```
+//!
+//! Repository invariants (crate layering, READMEs, crate docs) are `#[test]`s
+//! in `tidy.rs`, run by `cargo test -p xtask`.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+mod bench;
+mod fixtures;
+#[cfg(test)]
+mod tidy;
+
+const HELP: &str = "\
+cargo xtask <command>
+
+commands:
+  fixtures                 regenerate samples/ (synthetic DICOM with fake PHI) and samples/README.md
+  bench ingest [options]   generate or reuse a synthetic CT corpus and measure ingest against its floors
+      --files N            number of files (default 2000)
+      --dir PATH           corpus directory (default bench-data/ct-N under the repository root)
+      --threads N          threads for the header-read floor (default: available parallelism)
+  help                     this text
+";
+
+fn main() -> std::process::ExitCode {
+    match run() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::from(2)
+        }
+    }
+}
+
+fn run() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let command = args.next().unwrap_or_default();
+    let rest: Vec<String> = args.collect();
+    match command.as_str() {
+        "fixtures" => {
+            no_more_args(&rest)?;
+            fixtures::run(&project_root())
+        }
+        "bench" => match rest.split_first() {
+            Some((what, options)) if what == "ingest" => {
+                bench::ingest(&project_root(), bench::IngestOptions::parse(options)?)
+            }
+            _ => bail!("usage: cargo xtask bench ingest [--files N] [--dir PATH] [--threads N]"),
+        },
+        // Internal: the header-only read floor, run as a child process so
+        // that its time and peak RSS are measured on their own.
+        "floor-headers" => bench::floor_headers_main(&rest),
+        "generate-corpus" => bench::generate_corpus_main(&rest),
+        "" | "help" | "-h" | "--help" => {
+            print!("{HELP}");
+            Ok(())
+        }
+        other => bail!("unknown command `{other}`\n\n{HELP}"),
+    }
+}
+
+fn no_more_args(rest: &[String]) -> Result<()> {
+    match rest.first() {
+        Some(extra) => bail!("unexpected argument `{extra}`"),
+        None => Ok(()),
+    }
+}
+
+/// The workspace root: the parent of this crate's manifest directory.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// Parses `--name VALUE` pairs into a value, with the option name in errors.
+fn parse_value<T: std::str::FromStr>(name: &str, value: Option<&String>) -> Result<T>
+where
+    T::Err: std::error::Error + Send + Sync + 'static,
+{
+    let value = value.with_context(|| format!("{name} needs a value"))?;
+    value
+        .parse()
+        .with_context(|| format!("{name}: cannot parse `{value}`"))
+}

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    install_panic_hook();
     let cli = cli::Cli::parse();
     init_logging(cli.quiet);
     match cli::run(cli) {
@@ -41,4 +42,20 @@ fn init_logging(quiet: bool) {
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
+}
+
+/// A panic is a bug, and its message could in principle carry data from a
+/// file: print only where it happened. (The library turns a dependency's
+/// assertion on a malformed file into a failed file with a reason; the
+/// location printed here then points into that dependency.)
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        let location = info
+            .location()
+            .map(|l| format!("{}:{}", l.file(), l.line()))
+            .unwrap_or_else(|| "unknown location".into());
+        eprintln!(
+            "gantry: internal error at {location} (message withheld: it may quote file data)"
+        );
+    }));
 }

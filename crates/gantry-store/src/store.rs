@@ -620,11 +620,14 @@ impl From<rusqlite::Error> for RowError {
     }
 }
 
+/// Manufacturer, model and serial as read (absent values stay absent).
+type EquipmentKey = (Option<String>, Option<String>, Option<String>);
+
 /// Row ids of the entities met in the current transaction, so that the
 /// files of one series cost one upsert per entity, not one per file.
 #[derive(Default)]
 struct EntityIds {
-    equipment: HashMap<(Option<String>, Option<String>, Option<String>), i64>,
+    equipment: HashMap<EquipmentKey, i64>,
     patients: HashMap<String, i64>,
     studies: HashMap<String, i64>,
     series: HashMap<String, i64>,

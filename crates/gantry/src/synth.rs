@@ -238,14 +238,13 @@ pub fn write_ct_instance(
     };
     let header = instance.header();
 
-    // Size check first: encoding the header alone is cheap, and Pixel Data
-    // is the last element (12-byte explicit VR header + value).
+    // Reuse check first: encoding the header alone is cheap, Pixel Data is
+    // the last element (12-byte explicit VR element header + value), so an
+    // up-to-date file has the expected size and starts with these bytes.
     let header_file = dataset::with_meta(header.clone(), uids::EXPLICIT_VR_LITTLE_ENDIAN, path)?;
-    let expected = dataset::encode(&header_file, path)?.len() as u64 + 12 + spec.pixel_bytes();
-    if let Ok(meta) = fs_err::metadata(path)
-        && meta.is_file()
-        && meta.len() == expected
-    {
+    let header_bytes = dataset::encode(&header_file, path)?;
+    let expected = header_bytes.len() as u64 + 12 + spec.pixel_bytes();
+    if is_up_to_date(path, expected, &header_bytes) {
         return Ok(InstanceWrite {
             bytes: expected,
             reused: true,
@@ -319,6 +318,22 @@ pub fn generate_corpus(dir: &Path, spec: &CorpusSpec) -> io::Result<CorpusSummar
         studies,
         series,
     })
+}
+
+/// `path` is a file of `len` bytes starting with `prefix`.
+fn is_up_to_date(path: &Path, len: u64, prefix: &[u8]) -> bool {
+    use std::io::Read;
+    let Ok(mut file) = fs_err::File::open(path) else {
+        return false;
+    };
+    if file
+        .metadata()
+        .map_or(true, |m| !m.is_file() || m.len() != len)
+    {
+        return false;
+    }
+    let mut head = vec![0; prefix.len()];
+    file.read_exact(&mut head).is_ok() && head == prefix
 }
 
 fn invalid(message: &str) -> io::Error {

@@ -1,4 +1,6 @@
 //! End-to-end tests of the `gantry` binary: real processes, real files.
+// Helpers outside #[test] functions unwrap too: a panic here is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod commands;
 mod crash;

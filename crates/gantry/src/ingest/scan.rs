@@ -80,11 +80,21 @@ pub enum Scan {
 }
 
 /// Scan `path`, whose size the caller already knows.
+///
+/// Never panics on input. dicom-parser 0.10 has assertions that some
+/// malformed files reach (found by fuzzing; the input is in
+/// `tests/data/fuzz/`); such a panic is caught here and the file is
+/// reported as failed, so one bad file cannot stop an ingest.
 pub fn scan_file(path: &Path, size: u64, options: ScanOptions) -> Scan {
-    match scan(path, size, options) {
-        Ok(scan) => scan,
-        Err(Problem::Skip(reason)) => Scan::Skipped(reason),
-        Err(Problem::Fail(reason)) => Scan::Failed(reason),
+    let scanned =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| scan(path, size, options)));
+    match scanned {
+        Ok(Ok(scan)) => scan,
+        Ok(Err(Problem::Skip(reason))) => Scan::Skipped(reason),
+        Ok(Err(Problem::Fail(reason))) => Scan::Failed(reason),
+        Err(_) => Scan::Failed(
+            "malformed data set: the DICOM parser stopped on an internal assertion".into(),
+        ),
     }
 }
 

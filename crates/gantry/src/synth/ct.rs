@@ -453,16 +453,16 @@ impl CtInstance<'_> {
                 let mut item = Obj::new_empty();
                 {
                     let mut b = PrivateBlock::new(&mut item, 0x0019, "SIEMENS CT VA0  COAD");
-                    b.put(0x20, VR::LO, series.operator.as_str())
-                        .put(0x21, VR::DS, "1");
+                    b.put(0xF2, VR::LO, series.operator.as_str())
+                        .put(0xF3, VR::DS, "1");
                 }
                 let mut b = PrivateBlock::new(obj, 0x0019, "SIEMENS CT VA0  COAD");
-                b.put(0x10, VR::DS, "0")
-                    .put(0x11, VR::DS, ds(series.table_height, 1))
+                b.put(0x10, VR::IS, "0")
+                    .put(0x11, VR::IS, format!("{:.0}", series.table_height))
                     .put(0x13, VR::DS, "0")
                     .put(0x15, VR::DS, ds(self.z(), 2))
-                    .seq(0x30, vec![item])
-                    .put(0x90, VR::LO, study.accession.as_str());
+                    .seq(0xF0, vec![item])
+                    .put(0xF1, VR::LO, study.accession.as_str());
                 let mut b = PrivateBlock::new(obj, 0x0029, "SIEMENS CSA HEADER");
                 b.put(0x08, VR::CS, "IMAGE NUM 4")
                     .put(0x09, VR::LO, "20230901")
@@ -475,8 +475,8 @@ impl CtInstance<'_> {
                 let mut item = Obj::new_empty();
                 {
                     let mut b = PrivateBlock::new(&mut item, 0x00E1, "ELSCINT1");
-                    b.put(0x22, VR::LO, patient.pn())
-                        .put(0x23, VR::DA, da(patient.birth));
+                    b.put(0xA2, VR::LO, patient.pn())
+                        .put(0xA3, VR::DA, da(patient.birth));
                 }
                 let mut b = PrivateBlock::new(obj, 0x00E1, "ELSCINT1");
                 b.put(0x21, VR::DS, ds(f64::from(series.ma) * 1.7, 1))
@@ -486,7 +486,7 @@ impl CtInstance<'_> {
                         VR::DS,
                         ds(f64::from(series.exposure_time_ms) / 100.0, 2),
                     )
-                    .seq(0x42, vec![item]);
+                    .seq(0xA1, vec![item]);
                 let mut b = PrivateBlock::new(obj, 0x01F1, "ELSCINT1");
                 b.put(0x01, VR::CS, "SPIRAL")
                     .put(0x07, VR::DS, "78.75")

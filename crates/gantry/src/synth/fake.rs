@@ -364,8 +364,8 @@ pub(crate) fn patient(seed: u64, p: usize, institution: &Institution) -> Patient
         phone: format!("({}) 555-{:04}", rng.range(201, 989), rng.range(100, 9999)),
         other_id: format!("{}{}", rng.pick(&["SSN-", "HC", "INS"]), rng.digits(9)),
         mother_birth_name: format!("{}^{}", rng.pick(FAMILY), rng.pick(FEMALE_GIVEN)),
-        ethnic: *rng.pick(ETHNIC),
-        occupation: *rng.pick(OCCUPATIONS),
+        ethnic: rng.pick_copy(ETHNIC),
+        occupation: rng.pick_copy(OCCUPATIONS),
     }
 }
 
@@ -492,6 +492,6 @@ pub(crate) fn series(seed: u64, p: usize, s: usize, k: usize, study: &Study) -> 
         recon_diameter,
         table_height: rng.decimal(120.0, 190.0, 10),
         start_z: rng.decimal(-150.0, 80.0, 10),
-        leak_percent: *rng.pick(&[0, 0, 5, 10, 100]),
+        leak_percent: *rng.pick(&[0, 0, 0, 2, 10, 50]),
     }
 }

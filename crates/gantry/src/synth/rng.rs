@@ -56,6 +56,10 @@ impl Rng {
         self.below(100) < percent
     }
 
+    pub(crate) fn pick_copy<T: Copy>(&mut self, items: &[T]) -> T {
+        *self.pick(items)
+    }
+
     pub(crate) fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
         &items[self.below(items.len() as u64) as usize]
     }

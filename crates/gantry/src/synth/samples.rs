@@ -411,6 +411,7 @@ fn mr_brain(patient: &Patient) -> Obj {
         VR::UI,
         uid(SEED, &[1, 3, 3]),
     );
+    put(&mut obj, tags::POSITION_REFERENCE_INDICATOR, VR::LO, "");
     put(&mut obj, tags::SCANNING_SEQUENCE, VR::CS, "SE");
     put(&mut obj, tags::SEQUENCE_VARIANT, VR::CS, "SK\\SP\\OSP");
     put(&mut obj, tags::SCAN_OPTIONS, VR::CS, "PFP\\SAT1");
@@ -418,6 +419,7 @@ fn mr_brain(patient: &Patient) -> Obj {
     put(&mut obj, tags::SLICE_THICKNESS, VR::DS, "5");
     put(&mut obj, tags::REPETITION_TIME, VR::DS, "6000");
     put(&mut obj, tags::ECHO_TIME, VR::DS, "95");
+    put(&mut obj, tags::ECHO_TRAIN_LENGTH, VR::IS, "16");
     put(&mut obj, tags::NUMBER_OF_AVERAGES, VR::DS, "1");
     put(&mut obj, tags::IMAGING_FREQUENCY, VR::DS, "123.2567");
     put(&mut obj, tags::IMAGED_NUCLEUS, VR::SH, "1H");
@@ -566,6 +568,7 @@ fn ultrasound(patient: &Patient) -> Obj {
         uid(SEED, &[2, 2, 2]),
     );
     put(&mut obj, tags::SERIES_NUMBER, VR::IS, "1");
+    put(&mut obj, tags::LATERALITY, VR::CS, "");
     put(&mut obj, tags::INSTANCE_NUMBER, VR::IS, "1");
     put(&mut obj, tags::PATIENT_ORIENTATION, VR::CS, "");
     put(&mut obj, tags::TRANSDUCER_DATA, VR::LO, "C1-6-D");
@@ -615,12 +618,7 @@ fn ultrasound(patient: &Patient) -> Obj {
             format!("{} {}", patient.family, patient.given),
             [255, 255, 255],
         ),
-        (
-            2,
-            11,
-            format!("ID {}  DOB {}", patient.id, dob),
-            [255, 255, 255],
-        ),
+        (2, 11, format!("ID {} {}", patient.id, dob), [255, 255, 255]),
         (
             2,
             111,

@@ -66,6 +66,14 @@ fn corpus_is_deterministic_rereads_and_is_reused() {
         (0, 12, first.bytes)
     );
 
+    // A file of the right size with a different header is rewritten.
+    let victim = a.path().join(spec.relative_path(2).unwrap());
+    let mut bytes = fs_err::read(&victim).unwrap();
+    bytes[200] ^= 0xFF;
+    fs_err::write(&victim, &bytes).unwrap();
+    let repaired = generate_corpus(a.path(), &spec).unwrap();
+    assert_eq!((repaired.written, repaired.reused), (1, 11));
+
     // A truncated file is rewritten.
     let victim = a.path().join(spec.relative_path(3).unwrap());
     let len = fs_err::metadata(&victim).unwrap().len();

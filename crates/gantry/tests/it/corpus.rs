@@ -11,7 +11,7 @@ use crate::support::{catalog, corpus, files_under, ingest, relative};
 fn dev_corpus_every_file_accounted_and_every_pydicom_readable_file_indexed() {
     let dev = corpus("dev");
     let tmp = tempfile::tempdir().unwrap();
-    let (mut session, report, inventory) = ingest(tmp.path(), &[dev.clone()]);
+    let (mut session, report, inventory) = ingest(tmp.path(), std::slice::from_ref(&dev));
 
     let on_disk = files_under(&dev).len() as u64;
     let files = inventory.files;
@@ -77,7 +77,7 @@ fn dev_corpus_every_file_accounted_and_every_pydicom_readable_file_indexed() {
 fn dev_corpus_inventory_matches_the_catalog() {
     let dev = corpus("dev");
     let tmp = tempfile::tempdir().unwrap();
-    let (_session, _report, inventory) = ingest(tmp.path(), &[dev.clone()]);
+    let (_session, _report, inventory) = ingest(tmp.path(), std::slice::from_ref(&dev));
     let rows: Vec<_> = catalog(&dev.join("catalog_dev.csv"))
         .into_iter()
         .filter(|r| r["sop_class_uid"] != "1.2.840.10008.1.3.10")
@@ -135,7 +135,7 @@ fn dev_corpus_inventory_matches_the_catalog() {
 fn malformed_corpus_reports_each_file_with_its_reason() {
     let malformed = corpus("malformed");
     let tmp = tempfile::tempdir().unwrap();
-    let (_session, _report, inventory) = ingest(tmp.path(), &[malformed.clone()]);
+    let (_session, _report, inventory) = ingest(tmp.path(), std::slice::from_ref(&malformed));
     let on_disk = files_under(&malformed).len() as u64;
     let files = inventory.files;
     assert_eq!(files.indexed + files.skipped + files.failed, on_disk);

@@ -130,3 +130,25 @@ fn bit_flipped_headers_never_panic() {
     }
     check_all_accounted(dir.path());
 }
+
+#[test]
+fn inputs_found_by_fuzzing_are_failed_not_fatal() {
+    let data = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/fuzz");
+    let dir = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(&data).unwrap() {
+        let path = entry.unwrap().path();
+        std::fs::copy(&path, dir.path().join(path.file_name().unwrap())).unwrap();
+    }
+    check_all_accounted(dir.path());
+    let session_dir = tempfile::tempdir().unwrap();
+    let (_s, _r, inventory) = ingest(session_dir.path(), &[dir.path().to_path_buf()]);
+    let parser_panic = inventory
+        .failures
+        .iter()
+        .find(|f| f.path.ends_with("dicom-parser-item-outside-sequence.bin"))
+        .unwrap();
+    assert_eq!(
+        parser_panic.reason,
+        "malformed data set: the DICOM parser stopped on an internal assertion"
+    );
+}

@@ -8,11 +8,15 @@ use gantry::{IngestOptions, NoProgress};
 fn rerun_on_unchanged_folder_reads_nothing() {
     let dev = corpus("dev");
     let tmp = tempfile::tempdir().unwrap();
-    let (mut session, first, before) = ingest(tmp.path(), &[dev.clone()]);
+    let (mut session, first, before) = ingest(tmp.path(), std::slice::from_ref(&dev));
     assert_eq!(first.scanned, first.seen);
 
     let second = session
-        .ingest(&[dev.clone()], &IngestOptions::default(), &NoProgress)
+        .ingest(
+            std::slice::from_ref(&dev),
+            &IngestOptions::default(),
+            &NoProgress,
+        )
         .unwrap();
     assert_eq!(second.scanned, 0, "a re-run must not open any file");
     assert_eq!(second.unchanged, second.seen);
@@ -32,7 +36,7 @@ fn changed_files_are_reindexed_and_others_are_not() {
     ] {
         std::fs::copy(dev.join(name), inputs.join(name)).unwrap();
     }
-    let (mut session, _, before) = ingest(work.path(), &[inputs.clone()]);
+    let (mut session, _, before) = ingest(work.path(), std::slice::from_ref(&inputs));
     assert_eq!(before.instances, 3);
     assert_eq!(before.modalities.get("CT"), Some(&1));
 
@@ -43,7 +47,11 @@ fn changed_files_are_reindexed_and_others_are_not() {
     )
     .unwrap();
     let report = session
-        .ingest(&[inputs.clone()], &IngestOptions::default(), &NoProgress)
+        .ingest(
+            std::slice::from_ref(&inputs),
+            &IngestOptions::default(),
+            &NoProgress,
+        )
         .unwrap();
     assert_eq!(report.scanned, 1);
     assert_eq!(report.unchanged, 2);

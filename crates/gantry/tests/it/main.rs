@@ -1,4 +1,6 @@
 //! Integration tests of the `gantry` facade against the shared corpus.
+// Helpers outside #[test] functions unwrap too: a panic here is a failed test.
+#![allow(clippy::unwrap_used)]
 
 mod corpus;
 mod hostile;
