@@ -16,6 +16,7 @@ pub(crate) struct IngestOptions {
     files: usize,
     dir: Option<PathBuf>,
     threads: usize,
+    runs: usize,
 }
 
 impl IngestOptions {
@@ -24,6 +25,7 @@ impl IngestOptions {
             files: 2_000,
             dir: None,
             threads: available_threads(),
+            runs: 3,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -31,11 +33,12 @@ impl IngestOptions {
                 "--files" => options.files = crate::parse_value("--files", args.next())?,
                 "--dir" => options.dir = Some(crate::parse_value("--dir", args.next())?),
                 "--threads" => options.threads = crate::parse_value("--threads", args.next())?,
+                "--runs" => options.runs = crate::parse_value("--runs", args.next())?,
                 other => bail!("bench ingest: unknown option `{other}`"),
             }
         }
-        if options.files == 0 || options.threads == 0 {
-            bail!("--files and --threads must be at least 1");
+        if options.files == 0 || options.threads == 0 || options.runs == 0 {
+            bail!("--files, --threads and --runs must be at least 1");
         }
         Ok(options)
     }
@@ -155,7 +158,10 @@ pub(crate) fn ingest(root: &Path, options: IngestOptions) -> Result<()> {
         .arg(&dir)
         .arg("--threads")
         .arg(options.threads.to_string());
-    let run = measure(&mut floor, true)?;
+    let (run, times) = median_run(options.runs, || {
+        sync();
+        measure(&mut floor, true)
+    })?;
     let note = match serde_json::from_slice::<FloorOutput>(&run.stdout) {
         Ok(o) if o.failed == 0 && o.files == count => format!("{} threads", options.threads),
         Ok(o) => format!(
@@ -168,27 +174,15 @@ pub(crate) fn ingest(root: &Path, options: IngestOptions) -> Result<()> {
         &format!("floor: header read ({}t)", options.threads),
         count,
         bytes,
-        note,
+        format!("{note}; {times}"),
     ));
 
-    // (b) cp -r floor.
-    let copy = tmp.join("copy");
-    let mut cp = Command::new("cp");
-    cp.arg("-r").arg(&dir).arg(&copy);
-    let run = measure(&mut cp, false)?;
-    phases.push(run.phase("floor: cp -r", count, bytes, String::new()));
-    let _ = Command::new("sync").status();
-    let _ = std::fs::remove_dir_all(&copy);
-
-    // (c) and (d): gantry ingest, cold session then re-run.
+    // (b) and (c): gantry ingest, cold session then re-run.
     let (mut cold, mut rerun) = (None, None);
     match &gantry {
         Ok(bin) => {
             let session = tmp.join("s.db");
-            for (name, slot) in [
-                ("gantry ingest (cold)", &mut cold),
-                ("gantry ingest (re-run)", &mut rerun),
-            ] {
+            let ingest = || {
                 let mut cmd = Command::new(bin);
                 cmd.arg("--session")
                     .arg(&session)
@@ -196,17 +190,45 @@ pub(crate) fn ingest(root: &Path, options: IngestOptions) -> Result<()> {
                     .arg("ingest")
                     .arg(&dir)
                     .arg("--json");
-                let run = measure(&mut cmd, true)?;
+                cmd
+            };
+            // Cold: a new session each run; the median run is reported.
+            let (run, times) = median_run(options.runs, || {
+                remove_session(&session);
+                sync();
+                measure(&mut ingest(), true)
+            })?;
+            // Re-runs on the session the last cold run left.
+            let (rerun_run, rerun_times) =
+                median_run(options.runs, || measure(&mut ingest(), true))?;
+            for (name, slot, run, times) in [
+                ("gantry ingest (cold)", &mut cold, run, times),
+                ("gantry ingest (re-run)", &mut rerun, rerun_run, rerun_times),
+            ] {
                 let json: Option<serde_json::Value> = serde_json::from_slice(&run.stdout).ok();
-                let note = json
+                let mut note = json
                     .as_ref()
                     .map_or_else(|| "no JSON summary on stdout".to_owned(), ingest_note);
+                if !times.is_empty() {
+                    note.push_str("; ");
+                    note.push_str(&times);
+                }
                 phases.push(run.phase(name, count, bytes, note));
                 *slot = json;
             }
         }
         Err(e) => eprintln!("skipping gantry phases: {e:#}"),
     }
+    // (d) cp -r floor, last: its 2× page-cache footprint and writeback
+    // would otherwise disturb the phases measured after it.
+    let copy = tmp.join("copy");
+    let mut cp = Command::new("cp");
+    cp.arg("-r").arg(&dir).arg(&copy);
+    let run = measure(&mut cp, false)?;
+    phases.push(run.phase("floor: cp -r", count, bytes, String::new()));
+    let _ = std::fs::remove_dir_all(&copy);
+    sync();
+
     let _ = std::fs::remove_dir_all(&tmp);
 
     // Report.
@@ -239,6 +261,38 @@ pub(crate) fn ingest(root: &Path, options: IngestOptions) -> Result<()> {
         bail!("a phase failed (see the table)");
     }
     Ok(())
+}
+
+/// Run `measure` `runs` times; return the median run (by wall time) and
+/// all times for the note, so one disturbed run on a shared machine does
+/// not decide the figure.
+fn median_run(runs: usize, mut measure: impl FnMut() -> Result<Run>) -> Result<(Run, String)> {
+    let mut all = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        all.push(measure()?);
+    }
+    let times = all
+        .iter()
+        .map(|r| format!("{:.3}", r.elapsed.as_secs_f64()))
+        .collect::<Vec<_>>()
+        .join("/");
+    all.sort_by_key(|r| r.elapsed);
+    let median = all.swap_remove(all.len() / 2);
+    Ok((median, format!("median of {runs} runs: {times} s")))
+}
+
+/// Flush dirty pages so writeback from an earlier phase does not land in
+/// the next one.
+fn sync() {
+    let _ = Command::new("sync").status();
+}
+
+fn remove_session(session: &Path) {
+    for suffix in ["", "-wal", "-shm", ".pixels"] {
+        let mut path = session.as_os_str().to_owned();
+        path.push(suffix);
+        let _ = std::fs::remove_file(PathBuf::from(path));
+    }
 }
 
 /// `files.{indexed,skipped,failed}` of `gantry ingest --json`, plus

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo xtask fixtures                              regenerate samples/ (synthetic quick-start files)
-//! cargo xtask bench ingest [--files N] [--dir PATH] [--threads N]
+//! cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R]
 //!                                                   generate/reuse a CT corpus, measure floors and `gantry ingest`
 //! ```
 //!
@@ -27,6 +27,7 @@ commands:
       --files N            number of files (default 2000)
       --dir PATH           corpus directory (default bench-data/ct-N under the repository root)
       --threads N          threads for the header-read floor (default: available parallelism)
+      --runs R             runs of the floor and of cold ingest; the median is reported (default 3)
   help                     this text
 ";
 
@@ -53,7 +54,9 @@ fn run() -> Result<()> {
             Some((what, options)) if what == "ingest" => {
                 bench::ingest(&project_root(), bench::IngestOptions::parse(options)?)
             }
-            _ => bail!("usage: cargo xtask bench ingest [--files N] [--dir PATH] [--threads N]"),
+            _ => bail!(
+                "usage: cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R]"
+            ),
         },
         // Internal: the header-only read floor, run as a child process so
         // that its time and peak RSS are measured on their own.

@@ -95,9 +95,6 @@ CREATE TABLE instances (
     planar_configuration INTEGER,
     photometric          TEXT,
     burned_in_annotation TEXT,
-    -- the lossless header: encoded bytes + the transfer syntax they are in
-    header_ts            TEXT NOT NULL,
-    header               BLOB NOT NULL,
     -- pixel reference: NULL location = no Pixel Data
     pixel_location       TEXT CHECK (pixel_location IN ('source', 'sidecar')),
     pixel_offset         INTEGER,
@@ -107,8 +104,21 @@ CREATE TABLE instances (
     pixel_fragments      BLOB
 ) STRICT;
 
+-- The lossless header: encoded bytes + the transfer syntax they are in.
+-- Kept apart from `instances` so that queries over indexed attributes
+-- never page through header blobs.
+CREATE TABLE headers (
+    instance        INTEGER PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
+    transfer_syntax TEXT NOT NULL,
+    bytes           BLOB NOT NULL
+) STRICT;
+
 CREATE INDEX instances_sop_instance_uid ON instances (sop_instance_uid);
 CREATE INDEX instances_series ON instances (series);
+-- The inventory's GROUP BYs read these indexes, not the table.
+CREATE INDEX instances_transfer_syntax ON instances (transfer_syntax);
+CREATE INDEX instances_modality ON instances (modality);
+CREATE INDEX instances_burned_in ON instances (burned_in_annotation);
 CREATE INDEX studies_patient ON studies (patient);
 CREATE INDEX series_study ON series (study);
 CREATE INDEX files_state ON files (state);

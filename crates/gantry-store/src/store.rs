@@ -81,6 +81,9 @@ pub struct KnownFile {
 /// A parsed instance ready to be stored.
 #[derive(Clone, Debug)]
 pub struct NewInstance {
+    /// Transfer syntax of the source file (the header's may differ: a
+    /// deflated file's header is stored inflated).
+    pub transfer_syntax: String,
     /// Indexed top-level attributes.
     pub attributes: IndexedAttributes,
     /// The lossless header.
@@ -177,6 +180,9 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sql)?;
+        // Read pages through a memory map rather than copying them in.
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)
+            .map_err(sql)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -222,6 +228,9 @@ impl Store {
         };
         let conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql)?;
+        // Read pages through a memory map rather than copying them in.
+        conn.pragma_update(None, "mmap_size", 1i64 << 30)
             .map_err(sql)?;
         let mut sidecar_path = path.clone().into_os_string();
         sidecar_path.push(".pixels");
@@ -400,10 +409,11 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT i.id, f.path, i.header_ts, i.header, i.pixel_location, i.pixel_offset,
+                "SELECT i.id, f.path, h.transfer_syntax, h.bytes, i.pixel_location, i.pixel_offset,
                         i.pixel_length, i.pixel_vr, i.pixel_frames, i.pixel_fragments,
                         i.transfer_syntax
-                 FROM instances i JOIN files f ON f.id = i.file ORDER BY i.id",
+                 FROM instances i JOIN files f ON f.id = i.file
+                 JOIN headers h ON h.instance = i.id ORDER BY i.id",
             )
             .map_err(|e| self.sql(e))?;
         let mut rows = stmt.query([]).map_err(|e| self.sql(e))?;
@@ -590,6 +600,18 @@ impl Store {
                 |r| r.get(0),
             )
             .map_err(e)?;
+        let headerless: i64 = self
+            .conn
+            .query_row(
+                "SELECT count(*) FROM instances i
+                 WHERE NOT EXISTS (SELECT 1 FROM headers h WHERE h.instance = i.id)",
+                [],
+                |r| r.get(0),
+            )
+            .map_err(e)?;
+        if headerless > 0 {
+            problems.push(format!("{headerless} instances without a stored header"));
+        }
         if mismatched > 0 {
             problems.push(format!(
                 "{mismatched} files whose state disagrees with their instance rows"
@@ -804,19 +826,17 @@ fn insert_instance(
             modality, specific_charset, image_type, software_versions, station_name,
             institution_name, rows, columns, frames, samples_per_pixel, bits_allocated,
             bits_stored, pixel_representation, planar_configuration, photometric,
-            burned_in_annotation, header_ts, header, pixel_location, pixel_offset,
+            burned_in_annotation, pixel_location, pixel_offset,
             pixel_length, pixel_vr, pixel_frames, pixel_fragments)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
     )?
     .execute(params![
         file.0,
         series,
         text(&a.sop_instance_uid),
         a.sop_class_uid,
-        pixels
-            .map(|p| p.transfer_syntax.clone())
-            .unwrap_or_else(|| instance.header.transfer_syntax().to_string()),
+        instance.transfer_syntax,
         a.instance_number,
         a.modality,
         a.specific_character_set,
@@ -834,14 +854,20 @@ fn insert_instance(
         a.planar_configuration,
         a.photometric_interpretation,
         a.burned_in_annotation.map(|b| b.as_str()),
-        instance.header.transfer_syntax(),
-        instance.header.bytes(),
         location,
         offset,
         length,
         pixels.map(|p| p.vr.to_string()),
         pixels.map(|p| p.frames),
         pixels.map(|p| encode_fragments(&p.fragments)),
+    ])?;
+    tx.prepare_cached(
+        "INSERT INTO headers (instance, transfer_syntax, bytes) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![
+        tx.last_insert_rowid(),
+        instance.header.transfer_syntax(),
+        instance.header.bytes()
     ])?;
     Ok(())
 }

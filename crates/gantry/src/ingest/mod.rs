@@ -109,11 +109,17 @@ pub(crate) fn ingest(
             let mut store = store;
             store.set_auto_checkpoint(false)?;
             let written = (|| {
+                let mut any = false;
                 for batch in written_rx {
+                    any |= !batch.is_empty();
                     store.write_batch(batch)?;
                     let _ = checkpoint_tx.try_send(()); // skip if one is pending
                 }
-                store.prune_empty_entities()
+                // Only re-indexed files can leave an entity empty.
+                if any {
+                    store.prune_empty_entities()?;
+                }
+                Ok::<_, Error>(())
             })();
             drop(checkpoint_tx);
             store.set_auto_checkpoint(true)?;
@@ -159,6 +165,9 @@ pub(crate) fn ingest(
                     FileOutcome::Skipped { .. } => report.skipped += 1,
                     FileOutcome::Failed { .. } => report.failed += 1,
                 }
+            }
+            if outcomes.is_empty() {
+                continue; // all unchanged: nothing to write
             }
             if written_tx.send(outcomes).is_err() {
                 break; // the writer failed; its error is reported below

@@ -236,6 +236,7 @@ fn scan(path: &Path, size: u64, options: ScanOptions) -> Result<Scan, Problem> {
         _ => None,
     };
     Ok(Scan::Instance(Box::new(NewInstance {
+        transfer_syntax: ts.uid().to_string(),
         attributes: top.attributes,
         header: Header::new(ts.uid(), header),
         offload,
@@ -271,6 +272,7 @@ fn scan_deflated(probe: Vec<u8>, file: File, layout: &Layout) -> Result<Scan, Pr
         fragments: found.fragments,
     });
     Ok(Scan::Instance(Box::new(NewInstance {
+        transfer_syntax: DEFLATED_EXPLICIT_VR_LE.to_string(),
         attributes: top.attributes,
         header: Header::new(EXPLICIT_VR_LE, tape.header),
         offload: pixels.as_ref().map(|_| tape.pixels),
