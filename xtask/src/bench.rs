@@ -17,6 +17,7 @@ pub(crate) struct IngestOptions {
     dir: Option<PathBuf>,
     threads: usize,
     runs: usize,
+    cp: bool,
 }
 
 impl IngestOptions {
@@ -26,6 +27,7 @@ impl IngestOptions {
             dir: None,
             threads: available_threads(),
             runs: 3,
+            cp: true,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -34,6 +36,7 @@ impl IngestOptions {
                 "--dir" => options.dir = Some(crate::parse_value("--dir", args.next())?),
                 "--threads" => options.threads = crate::parse_value("--threads", args.next())?,
                 "--runs" => options.runs = crate::parse_value("--runs", args.next())?,
+                "--no-cp" => options.cp = false,
                 other => bail!("bench ingest: unknown option `{other}`"),
             }
         }
@@ -221,13 +224,17 @@ pub(crate) fn ingest(root: &Path, options: IngestOptions) -> Result<()> {
     }
     // (d) cp -r floor, last: its 2× page-cache footprint and writeback
     // would otherwise disturb the phases measured after it.
-    let copy = tmp.join("copy");
-    let mut cp = Command::new("cp");
-    cp.arg("-r").arg(&dir).arg(&copy);
-    let run = measure(&mut cp, false)?;
-    phases.push(run.phase("floor: cp -r", count, bytes, String::new()));
-    let _ = std::fs::remove_dir_all(&copy);
-    sync();
+    // Skipped with --no-cp (a 50k-file corpus would need its size again
+    // in free disk).
+    if options.cp {
+        let copy = tmp.join("copy");
+        let mut cp = Command::new("cp");
+        cp.arg("-r").arg(&dir).arg(&copy);
+        let run = measure(&mut cp, false)?;
+        phases.push(run.phase("floor: cp -r", count, bytes, String::new()));
+        let _ = std::fs::remove_dir_all(&copy);
+        sync();
+    }
 
     let _ = std::fs::remove_dir_all(&tmp);
 

@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! cargo xtask fixtures                              regenerate samples/ (synthetic quick-start files)
-//! cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R]
+//! cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R] [--no-cp]
 //!                                                   generate/reuse a CT corpus, measure floors and `gantry ingest`
 //! ```
 //!
@@ -28,6 +28,7 @@ commands:
       --dir PATH           corpus directory (default bench-data/ct-N under the repository root)
       --threads N          threads for the header-read floor (default: available parallelism)
       --runs R             runs of the floor and of cold ingest; the median is reported (default 3)
+      --no-cp              skip the cp -r floor (it needs the corpus size again in free disk)
   help                     this text
 ";
 
@@ -55,7 +56,7 @@ fn run() -> Result<()> {
                 bench::ingest(&project_root(), bench::IngestOptions::parse(options)?)
             }
             _ => bail!(
-                "usage: cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R]"
+                "usage: cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R] [--no-cp]"
             ),
         },
         // Internal: the header-only read floor, run as a child process so

@@ -180,9 +180,6 @@ impl Store {
         let mut conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
             .map_err(sql)?;
-        // Read pages through a memory map rather than copying them in.
-        conn.pragma_update(None, "mmap_size", 1i64 << 30)
-            .map_err(sql)?;
         conn.pragma_update(None, "journal_mode", "WAL")
             .map_err(sql)?;
         conn.pragma_update(None, "synchronous", "NORMAL")
@@ -228,9 +225,6 @@ impl Store {
         };
         let conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
-            .map_err(sql)?;
-        // Read pages through a memory map rather than copying them in.
-        conn.pragma_update(None, "mmap_size", 1i64 << 30)
             .map_err(sql)?;
         let mut sidecar_path = path.clone().into_os_string();
         sidecar_path.push(".pixels");
