@@ -1,20 +1,31 @@
 //! PHI inspection and de-identification planning for Gantry.
 //!
-//! This crate will own everything that *decides* what happens to an
-//! identifying attribute, without writing anything itself:
+//! This crate *decides*; it does not write files. Given an instance's
+//! decoded header it says what identifies a person and what to do about
+//! it:
 //!
-//! - **Inspection**: walking every element of an instance (sequences, SR
-//!   content trees, private blocks) and producing findings with masked
-//!   previews only (SPEC §5).
-//! - **Profiles**: the PS3.15 Annex E Basic Profile generated from
-//!   `standard/ps315_table_e1_1_2024b.json` with every option column, and
-//!   the `research` preset (SPEC §6.1).
-//! - **Remediation plans**: per-instance lists of attribute operations
-//!   (remove, empty, dummy, keyed UID remap, date shift, hash, replace) that
-//!   can be shown in a dry run and then applied (SPEC §6.2–§6.5).
-//! - **Reversible pseudonymisation**: sealing original values into the
-//!   Encrypted Attributes Sequence with AES-SIV or CMS (SPEC §6.6).
+//! - [`profile`]: the PS3.15 Annex E Basic Profile (Table E.1-1, generated
+//!   at build time from the standard's table, wildcard rows included) with
+//!   every option column, and the `research` preset;
+//! - [`iod`]: attribute types (1, 1C, 2, 2C, 3) per SOP class, which
+//!   resolve the conditional actions `X/Z`, `X/D`, `Z/D`, `X/Z/D`, `X/Z/U*`
+//!   so that output stays conformant;
+//! - [`keys`]: the project key and everything derived from it — keyed UID
+//!   remapping, per-patient date offsets, pseudonyms and hashes;
+//! - [`dates`]: shifting DA/DT values (time zones kept, invalid values
+//!   reported);
+//! - [`private`]: private attribute policies (`remove`, `keep-safe` per
+//!   Table E.3.10-1, creator lists);
+//! - [`clean`]: scrubbing known identifiers out of free text.
 //!
-//! It is not implemented yet: the foundation issue only builds the layers
-//! below it. It depends on `gantry-model` alone.
+//! Architecture invariant: no file I/O except reading and writing key
+//! files; no element value in any error or log.
+#![deny(missing_docs)]
 #![forbid(unsafe_code)]
+
+pub mod clean;
+pub mod dates;
+pub mod iod;
+pub mod keys;
+pub mod private;
+pub mod profile;
