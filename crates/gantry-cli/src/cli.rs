@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use gantry::{IngestOptions, Session};
+use gantry::{ExportOptions, IngestOptions, Session};
 
 use crate::{output, progress::Bar};
 
@@ -49,6 +49,72 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// PHI findings under the active config; nothing is modified.
+    Audit {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Plan the de-identification of every instance (in the session).
+    Anonymize {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write de-identified DICOM to OUT, atomically and resumably.
+    Export {
+        /// Export root.
+        out: PathBuf,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        export: ExportArgs,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-scan an export for anything identifying the session knows.
+    Verify {
+        /// Export root.
+        out: PathBuf,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every source file and what became of it (private: holds source paths).
+    Mapping {
+        /// Print JSON on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The whole job: ingest → audit → anonymize → redact → export → verify.
+    Run {
+        /// Input files or folders.
+        input: PathBuf,
+        /// Export root.
+        out: PathBuf,
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        export: ExportArgs,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Project keys.
+    Key {
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Configuration files.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
     /// Rewrite the pixel sidecar, dropping records no instance uses.
     Compact {
         /// Print one JSON object on stdout.
@@ -57,9 +123,78 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum KeyCommand {
+    /// Create a new 256-bit project key file (mode 0600); never overwrites.
+    New {
+        /// Where to write the key.
+        path: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Scaffold a config from the session's inventory.
+    Init {
+        /// Where to write it (refuses to overwrite).
+        path: PathBuf,
+    },
+}
+
+/// How to de-identify.
+#[derive(Debug, clap::Args)]
+struct PolicyArgs {
+    /// Config file (YAML or JSON).
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Built-in profile: `basic` or `research` (overrides the config's).
+    #[arg(long)]
+    profile: Option<String>,
+    /// Project key file (overrides the config's `key_file`).
+    #[arg(long)]
+    key: Option<PathBuf>,
+}
+
+/// Where and what to export.
+#[derive(Debug, clap::Args)]
+struct ExportArgs {
+    /// Re-inspect every outgoing data set; quarantine any with findings.
+    #[arg(long)]
+    safe: bool,
+    /// Only this original PatientID (repeatable).
+    #[arg(long = "patient")]
+    patients: Vec<String>,
+    /// Only this original StudyInstanceUID (repeatable).
+    #[arg(long = "study")]
+    studies: Vec<String>,
+    /// Only this original SeriesInstanceUID (repeatable).
+    #[arg(long = "series")]
+    series: Vec<String>,
+    /// Filter over indexed attributes, e.g. "Modality = 'CT' AND Manufacturer LIKE 'GE%'".
+    #[arg(long = "where")]
+    filter: Option<String>,
+    /// Output layout template (overrides the config's).
+    #[arg(long)]
+    layout: Option<String>,
+}
+
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Commands that need no session.
+    if let Command::Key {
+        command: KeyCommand::New { path },
+    } = &cli.command
+    {
+        let key = gantry::privacy::keys::ProjectKey::write_new(path)?;
+        println!(
+            "wrote {} (fingerprint {})",
+            path.display(),
+            key.fingerprint()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
     let mut session = Session::open(&cli.session)
         .with_context(|| format!("cannot open session {}", cli.session.display()))?;
+    let quiet = cli.quiet;
     match cli.command {
         Command::Ingest {
             paths,
@@ -70,20 +205,112 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 offload_pixels,
                 ..IngestOptions::default()
             };
-            let bar = Bar::new(cli.quiet || json);
+            let bar = Bar::new(quiet || json);
             let report = session.ingest(&paths, &options, &bar)?;
             drop(bar);
             let inventory = session.examine()?;
             output::ingest(&report, &inventory, json)?;
-            Ok(if inventory.files.failed > 0 {
-                ExitCode::from(1)
-            } else {
-                ExitCode::SUCCESS
-            })
+            Ok(status(inventory.files.failed > 0))
         }
         Command::Examine { json } => {
             let inventory = session.examine()?;
             output::examine(&inventory, json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit { policy, json } => {
+            let resolved = policy.resolve()?;
+            let deid = session.deidentifier(resolved.policy, resolved.key_file.as_deref())?;
+            note_key(&deid, quiet);
+            let report = session.audit(&deid, &Bar::new(quiet || json))?;
+            output::json_or(&report, json, || output::audit_text(&report))?;
+            Ok(status(report.findings > 0))
+        }
+        Command::Anonymize { policy, json } => {
+            let resolved = policy.resolve()?;
+            let deid = session.deidentifier(resolved.policy, resolved.key_file.as_deref())?;
+            note_key(&deid, quiet);
+            let report = session.anonymize(&deid, &Bar::new(quiet || json))?;
+            output::json_or(&report, json, || {
+                format!(
+                    "anonymize: {} instances planned, {} operations, {} invalid dates replaced, {} failed",
+                    report.instances, report.operations, report.invalid_dates, report.failed
+                )
+            })?;
+            Ok(status(report.failed > 0))
+        }
+        Command::Export {
+            out,
+            policy,
+            export,
+            json,
+        } => {
+            let resolved = policy.resolve()?;
+            let options = export.options(&resolved)?;
+            let deid = session.deidentifier(resolved.policy, resolved.key_file.as_deref())?;
+            note_key(&deid, quiet);
+            let report = session.export(&deid, &out, &options, &Bar::new(quiet || json))?;
+            output::json_or(&report, json, || output::export_text(&report))?;
+            Ok(status(report.quarantined + report.failed > 0))
+        }
+        Command::Verify { out, json } => {
+            let report = session.verify(&out, &Bar::new(quiet || json))?;
+            output::json_or(&report, json, || output::verify_text(&report))?;
+            Ok(status(!report.is_clean()))
+        }
+        Command::Mapping { json } => {
+            let rows = session.mapping()?;
+            output::json_or(&rows, json, || {
+                rows.iter()
+                    .map(|r| {
+                        format!(
+                            "{}\t{}\t{}\t{}",
+                            r.source,
+                            r.status,
+                            r.output.as_deref().unwrap_or("-"),
+                            r.reason.as_deref().unwrap_or("")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Run {
+            input,
+            out,
+            policy,
+            export,
+            json,
+        } => {
+            let resolved = policy.resolve()?;
+            let options = export.options(&resolved)?;
+            let bar = Bar::new(quiet || json);
+            let report = session.run(
+                &[input],
+                &out,
+                resolved.policy,
+                resolved.key_file.as_deref(),
+                &options,
+                &bar,
+            )?;
+            drop(bar);
+            if !quiet && let gantry::KeySource::Session { .. } = report.key {
+                eprintln!("{SESSION_KEY_NOTE}");
+            }
+            output::json_or(&report, json, || output::run_text(&report))?;
+            let needs_person = report.examine.files.failed > 0
+                || report.export.quarantined + report.export.failed > 0
+                || !report.verify.is_clean();
+            Ok(status(needs_person))
+        }
+        Command::Key { .. } => Ok(ExitCode::SUCCESS),
+        Command::Config {
+            command: ConfigCommand::Init { path },
+        } => {
+            let inventory = session.examine()?;
+            let text = gantry::config::scaffold(&inventory);
+            write_new_file(&path, text.as_bytes())?;
+            println!("wrote {}", path.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Compact { json } => {
@@ -91,5 +318,87 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             output::compact(&stats, json)?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+const SESSION_KEY_NOTE: &str = "gantry: note: no project key given; this session uses its own random key, so other sessions' outputs will not share its pseudonyms, UIDs or date offsets (create one with `gantry key new`)";
+
+fn note_key(deid: &gantry::Deidentifier, quiet: bool) {
+    if !quiet && let gantry::KeySource::Session { .. } = deid.key_source() {
+        eprintln!("{SESSION_KEY_NOTE}");
+    }
+}
+
+fn status(needs_person: bool) -> ExitCode {
+    if needs_person {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| format!("cannot create {} (it must not exist yet)", path.display()))?;
+    file.write_all(bytes)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}
+
+/// The policy, key file and config a command runs with.
+struct Resolved {
+    policy: gantry::privacy::Policy,
+    key_file: Option<PathBuf>,
+    config: gantry::config::Config,
+}
+
+impl PolicyArgs {
+    fn resolve(&self) -> anyhow::Result<Resolved> {
+        let config = match &self.config {
+            Some(path) => gantry::config::Config::load(path)?,
+            None => gantry::config::Config::default(),
+        };
+        let mut policy = gantry::policy_from_config(&config)?;
+        if let Some(name) = &self.profile {
+            let profile = gantry::privacy::profile::Profile::by_name(name).ok_or_else(|| {
+                anyhow::anyhow!("unknown profile '{name}' (expected basic or research)")
+            })?;
+            policy.profile = profile;
+        }
+        let key_file = self
+            .key
+            .clone()
+            .or_else(|| config.key_file().map(PathBuf::from));
+        Ok(Resolved {
+            policy,
+            key_file,
+            config,
+        })
+    }
+}
+
+impl ExportArgs {
+    fn options(&self, resolved: &Resolved) -> anyhow::Result<ExportOptions> {
+        let filter = match &self.filter {
+            Some(text) => Some(gantry::export::filter::parse(text)?),
+            None => None,
+        };
+        Ok(ExportOptions {
+            layout: self
+                .layout
+                .clone()
+                .unwrap_or_else(|| resolved.config.layout().to_string()),
+            safe: self.safe || resolved.config.export().safe,
+            selection: gantry::store::Selection {
+                patients: self.patients.clone(),
+                studies: self.studies.clone(),
+                series: self.series.clone(),
+                filter,
+            },
+        })
     }
 }

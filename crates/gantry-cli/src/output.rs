@@ -120,3 +120,76 @@ pub(crate) fn compact(stats: &CompactStats, json: bool) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Print `value` as one JSON object with `--json`, else the text.
+pub(crate) fn json_or<T: serde::Serialize>(
+    value: &T,
+    json: bool,
+    text: impl FnOnce() -> String,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&serde_json::to_value(value)?);
+    }
+    let text = text();
+    if !text.is_empty() {
+        println!("{text}");
+    }
+    Ok(())
+}
+
+pub(crate) fn audit_text(report: &gantry::AuditReport) -> String {
+    let mut out = format!(
+        "audit: {} findings in {} instances\n\nby rule:",
+        report.findings, report.instances_with_findings
+    );
+    for (rule, n) in &report.by_rule {
+        out.push_str(&format!("\n  {rule}: {n}"));
+    }
+    let mut tags: Vec<_> = report.by_tag.iter().collect();
+    tags.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    out.push_str("\n\nmost frequent tags:");
+    for (tag, n) in tags.into_iter().take(20) {
+        out.push_str(&format!("\n  {tag}: {n}"));
+    }
+    out
+}
+
+pub(crate) fn export_text(report: &gantry::ExportReport) -> String {
+    format!(
+        "export: {} written, {} quarantined, {} failed, {} already there",
+        report.written, report.quarantined, report.failed, report.skipped_existing
+    )
+}
+
+pub(crate) fn verify_text(report: &gantry::VerifyReport) -> String {
+    let mut out = format!(
+        "verify: {} files, {} leaks, {} other findings",
+        report.files, report.leaks, report.findings
+    );
+    for d in report.details.iter().take(50) {
+        out.push_str(&format!("\n  {}: {} ({})", d.file, d.rule, d.location));
+    }
+    if report.details.len() > 50 {
+        out.push_str(&format!(
+            "\n  … and {} more (see --json)",
+            report.details.len() - 50
+        ));
+    }
+    out
+}
+
+pub(crate) fn run_text(report: &gantry::RunReport) -> String {
+    format!(
+        "ingest: {} indexed, {} skipped, {} failed\naudit: {} findings in {} instances\nanonymize: {} instances, {} operations\n{}\n{}\nkey fingerprint: {}",
+        report.examine.files.indexed,
+        report.examine.files.skipped,
+        report.examine.files.failed,
+        report.audit.findings,
+        report.audit.instances_with_findings,
+        report.anonymize.instances,
+        report.anonymize.operations,
+        export_text(&report.export),
+        verify_text(&report.verify),
+        report.key.fingerprint(),
+    )
+}

@@ -16,7 +16,10 @@
 //!   reported);
 //! - [`private`]: private attribute policies (`remove`, `keep-safe` per
 //!   Table E.3.10-1, creator lists);
-//! - [`clean`]: scrubbing known identifiers out of free text.
+//! - [`clean`]: scrubbing known identifiers out of free text;
+//! - [`plan()`] / [`apply()`]: the per-instance plan of attribute operations
+//!   (SPEC §6.2–6.5), shown in a dry run or applied;
+//! - [`inspect()`]: audit findings with masked previews (SPEC §5).
 //!
 //! Architecture invariant: no file I/O except reading and writing key
 //! files; no element value in any error or log.
@@ -25,7 +28,16 @@
 
 pub mod clean;
 pub mod dates;
+mod inspect;
 pub mod iod;
 pub mod keys;
+mod normalize;
+mod plan;
 pub mod private;
 pub mod profile;
+
+pub use inspect::{Finding, InspectContext, inspect};
+pub use normalize::normalize_un;
+pub use plan::{
+    MissingPseudonym, Plan, PlanError, PlannedOp, Policy, Rule, Subject, UserAction, apply, plan,
+};

@@ -22,12 +22,17 @@
 //! the sidecar layout. It depends on `gantry-model` alone.
 #![deny(missing_docs)]
 
+mod deid;
 mod error;
 mod inventory;
 mod schema;
 mod sidecar;
 mod store;
 
+pub use deid::{
+    Candidate, ExportRecord, ExportStatus, FindingRow, FindingsSummary, KnownIdentifiers,
+    MappingRow, Selection, hex, utc_now,
+};
 pub use error::{Error, Result};
 pub use inventory::{DuplicateGroup, EquipmentCount, FileCounts, FileProblem, Inventory};
 pub use sidecar::{CompactStats, Compression, Sidecar};

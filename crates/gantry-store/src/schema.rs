@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The newest schema version this build writes.
 pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -122,6 +122,63 @@ CREATE INDEX instances_burned_in ON instances (burned_in_annotation);
 CREATE INDEX studies_patient ON studies (patient);
 CREATE INDEX series_study ON series (study);
 CREATE INDEX files_state ON files (state);
+"#;
+
+/// Version 2: de-identification state — the session's own key, audit
+/// findings, exports, the audit log and the configs in force.
+const V2: &str = r#"
+-- Secrets the session keeps for itself (the random key drawn when no
+-- project key is given). Never logged, never exported.
+CREATE TABLE secrets (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+) STRICT;
+
+-- Findings of the last audit, per instance. Previews are masked.
+CREATE TABLE findings (
+    id       INTEGER PRIMARY KEY,
+    instance INTEGER NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+    path     TEXT NOT NULL,
+    tag      TEXT NOT NULL,
+    rule     TEXT NOT NULL,
+    action   TEXT NOT NULL,
+    preview  TEXT NOT NULL
+) STRICT;
+CREATE INDEX findings_instance ON findings (instance);
+
+-- One row per instance and export root: what was written where.
+CREATE TABLE exports (
+    instance   INTEGER NOT NULL REFERENCES instances (id) ON DELETE CASCADE,
+    root       TEXT NOT NULL,
+    path       TEXT,
+    status     TEXT NOT NULL CHECK (status IN ('written', 'quarantined', 'failed')),
+    reason     TEXT,
+    size       INTEGER,
+    sha256     TEXT,
+    sop_instance_uid    TEXT,
+    study_instance_uid  TEXT,
+    series_instance_uid TEXT,
+    patient_id          TEXT,
+    key_fingerprint     TEXT,
+    PRIMARY KEY (instance, root)
+) STRICT;
+
+-- Append-only audit log; each row's hash covers the previous row's hash.
+CREATE TABLE audit_log (
+    id        INTEGER PRIMARY KEY,
+    at        TEXT NOT NULL,
+    event     TEXT NOT NULL,
+    details   TEXT NOT NULL,
+    prev_hash TEXT NOT NULL,
+    hash      TEXT NOT NULL
+) STRICT;
+
+-- Configs in force, by hash.
+CREATE TABLE configs (
+    hash TEXT PRIMARY KEY,
+    text TEXT NOT NULL,
+    at   TEXT NOT NULL
+) STRICT;
 "#;
 
 /// Bring `conn` to [`CURRENT_VERSION`]. Returns the version found before.

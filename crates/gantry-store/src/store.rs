@@ -186,7 +186,9 @@ impl Store {
             .map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;
-        conn.pragma_update(None, "cache_size", -32_000)
+        // 16 MB of page cache: enough for the indexes a batch touches;
+        // a fixed cap keeps memory flat however large the session grows.
+        conn.pragma_update(None, "cache_size", -16_000)
             .map_err(sql)?;
         match schema::migrate(&mut conn).map_err(sql)? {
             Ok(_) => {}
@@ -225,6 +227,10 @@ impl Store {
         };
         let conn = Connection::open(&path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(sql)?;
+        // Side connections do point lookups and checkpoints: a small
+        // cache suffices and keeps memory flat.
+        conn.pragma_update(None, "cache_size", -2_000)
             .map_err(sql)?;
         let mut sidecar_path = path.clone().into_os_string();
         sidecar_path.push(".pixels");
@@ -427,41 +433,27 @@ impl Store {
 
     fn stored_instance(&self, row: &rusqlite::Row<'_>) -> Result<StoredInstance, RowError> {
         let id: i64 = row.get(0)?;
-        let corrupt = |what| RowError::Corrupt { what, row: id };
         let header = Header::new(row.get::<_, String>(2)?, row.get::<_, Vec<u8>>(3)?);
-        let location: Option<String> = row.get(4)?;
-        let pixels = match location.as_deref() {
-            None => None,
-            Some(kind) => {
-                let offset: i64 = row.get(5)?;
-                let length: Option<i64> = row.get(6)?;
-                let vr: String = row.get(7)?;
-                let frames: i64 = row.get(8)?;
-                let fragments: Option<Vec<u8>> = row.get(9)?;
-                let location = match kind {
-                    "source" => PixelLocation::Source {
-                        offset: offset as u64,
-                        length: length.ok_or_else(|| corrupt("pixel_length"))? as u64,
-                    },
-                    "sidecar" => PixelLocation::Sidecar(SidecarRecordId(offset as u64)),
-                    _ => return Err(corrupt("pixel_location")),
-                };
-                Some(PixelDataRef {
-                    location,
-                    transfer_syntax: row.get(10)?,
-                    vr: vr.parse().map_err(|_| corrupt("pixel_vr"))?,
-                    frames: frames as u32,
-                    fragments: decode_fragments(fragments.as_deref().unwrap_or_default())
-                        .ok_or_else(|| corrupt("pixel_fragments"))?,
-                })
-            }
-        };
+        let pixels =
+            decode_pixels(row, 4, 10).map_err(|what| RowError::Corrupt { what, row: id })?;
         Ok(StoredInstance {
             id: gantry_model::InstanceId(id),
             path: row.get(1)?,
             header,
             pixels,
         })
+    }
+
+    /// A read-only handle on the sidecar for parallel readers (export),
+    /// or `None` when the session has none.
+    pub fn sidecar_reader(&self) -> Result<Option<Sidecar>> {
+        if !self.sidecar_path.exists() {
+            return Ok(None);
+        }
+        Ok(Some(Sidecar::open_read_only(
+            &self.sidecar_path,
+            self.committed_sidecar_len()?,
+        )?))
     }
 
     /// Read the bytes of a sidecar record (verified; damage is an error).
@@ -612,6 +604,11 @@ impl Store {
             ));
         }
         Ok(problems)
+    }
+
+    /// Borrow the connection mutably, for sibling modules' transactions.
+    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
+        &mut self.conn
     }
 
     /// Borrow the connection for the read-only queries of sibling modules.
@@ -864,6 +861,42 @@ fn insert_instance(
         instance.header.bytes()
     ])?;
     Ok(())
+}
+
+/// Read a pixel reference from columns `first..first + 6` (location,
+/// offset, length, VR, frames, fragments) and the transfer syntax column.
+/// `Err` names the corrupt column.
+pub(crate) fn decode_pixels(
+    row: &rusqlite::Row<'_>,
+    first: usize,
+    ts_column: usize,
+) -> Result<Option<PixelDataRef>, &'static str> {
+    let sql = |_| "pixel columns";
+    let location: Option<String> = row.get(first).map_err(sql)?;
+    let Some(kind) = location else {
+        return Ok(None);
+    };
+    let offset: i64 = row.get(first + 1).map_err(sql)?;
+    let length: Option<i64> = row.get(first + 2).map_err(sql)?;
+    let vr: String = row.get(first + 3).map_err(sql)?;
+    let frames: i64 = row.get(first + 4).map_err(sql)?;
+    let fragments: Option<Vec<u8>> = row.get(first + 5).map_err(sql)?;
+    let location = match kind.as_str() {
+        "source" => PixelLocation::Source {
+            offset: offset as u64,
+            length: length.ok_or("pixel_length")? as u64,
+        },
+        "sidecar" => PixelLocation::Sidecar(SidecarRecordId(offset as u64)),
+        _ => return Err("pixel_location"),
+    };
+    Ok(Some(PixelDataRef {
+        location,
+        transfer_syntax: row.get(ts_column).map_err(sql)?,
+        vr: vr.parse().map_err(|_| "pixel_vr")?,
+        frames: frames as u32,
+        fragments: decode_fragments(fragments.as_deref().unwrap_or_default())
+            .ok_or("pixel_fragments")?,
+    }))
 }
 
 /// Fragment tables are stored as little-endian (u64 offset, u32 length) pairs.

@@ -22,6 +22,18 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The configuration is not valid (the message names file, line and
+    /// column).
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
+    /// A key could not be created or read (the message names the file,
+    /// never key material).
+    #[error("key: {0}")]
+    Key(String),
+    /// The request cannot be carried out as given (bad layout, bad
+    /// selection, bad config value).
+    #[error("{0}")]
+    Usage(String),
     /// A worker thread of the pipeline stopped unexpectedly.
     #[error("internal error: the {0} thread stopped unexpectedly")]
     Worker(&'static str),

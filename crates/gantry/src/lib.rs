@@ -26,17 +26,27 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod config;
+mod deid;
 mod error;
+pub mod export;
 pub mod ingest;
+mod policy;
 mod progress;
 mod session;
 #[cfg(feature = "synth")]
 pub mod synth;
+mod verify;
 
+pub use deid::{Deidentifier, KeySource};
 pub use error::{Error, Result};
+pub use export::{ExportOptions, ExportReport};
 pub use ingest::{IngestOptions, IngestReport};
+pub use policy::policy_from_config;
 pub use progress::{NoProgress, Progress};
 pub use session::Session;
+pub use session::{AnonymizeReport, AuditReport, RunReport};
+pub use verify::{VerifyDetail, VerifyReport};
 
 pub use gantry_codec as codec;
 pub use gantry_ctp as ctp;

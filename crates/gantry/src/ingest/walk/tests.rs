@@ -29,7 +29,7 @@ fn walks_in_name_order_reports_hidden_entries_and_link_loops() {
     std::os::unix::fs::symlink(&root, root.join("b/loop")).unwrap();
     std::os::unix::fs::symlink(root.join("a.dcm"), root.join("z-link.dcm")).unwrap();
 
-    let walked: Vec<String> = Walk::new(&[root.clone()])
+    let walked: Vec<String> = Walk::new(std::slice::from_ref(&root))
         .unwrap()
         .map(|e| describe(&e, &root))
         .collect();
