@@ -4,6 +4,9 @@
 //! cargo xtask fixtures                              regenerate samples/ (synthetic quick-start files)
 //! cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R] [--no-cp]
 //!                                                   generate/reuse a CT corpus, measure floors and `gantry ingest`
+//! cargo xtask bench run [--files N] [--dir PATH] [--runs R] [--no-cp]
+//!                                                   the same corpus: `gantry run` and its steps against `cp -r`
+//! cargo xtask bench all [options]                   `bench ingest`, then `bench run`
 //! ```
 //!
 //! Repository invariants (crate layering, READMEs, crate docs) are `#[test]`s
@@ -24,10 +27,13 @@ cargo xtask <command>
 commands:
   fixtures                 regenerate samples/ (synthetic DICOM with fake PHI) and samples/README.md
   bench ingest [options]   generate or reuse a synthetic CT corpus and measure ingest against its floors
+  bench run [options]      the same corpus: the main job (`gantry run --profile basic`) end to end and
+                           as its steps (ingest, export, verify) against cp -r; targets ≤ 2× cp -r, ≤ 300 MB
+  bench all [options]      bench ingest, then bench run
       --files N            number of files (default 2000)
       --dir PATH           corpus directory (default bench-data/ct-N under the repository root)
-      --threads N          threads for the header-read floor (default: available parallelism)
-      --runs R             runs of the floor and of cold ingest; the median is reported (default 3)
+      --threads N          threads for the header-read floor (ingest, all; default: available parallelism)
+      --runs R             runs of every phase; the median is reported (default 3)
       --no-cp              skip the cp -r floor (it needs the corpus size again in free disk)
   help                     this text
 ";
@@ -51,14 +57,17 @@ fn run() -> Result<()> {
             no_more_args(&rest)?;
             fixtures::run(&project_root())
         }
-        "bench" => match rest.split_first() {
-            Some((what, options)) if what == "ingest" => {
-                bench::ingest(&project_root(), bench::IngestOptions::parse(options)?)
+        "bench" => {
+            let (what, options) = rest.split_first().unzip();
+            let what = what.map_or("", String::as_str);
+            let options = || bench::Options::parse(what, options.unwrap_or_default());
+            match what {
+                "ingest" => bench::ingest(&project_root(), &options()?),
+                "run" => bench::run(&project_root(), &options()?),
+                "all" => bench::all(&project_root(), &options()?),
+                _ => bail!("usage: cargo xtask bench ingest|run|all [options]\n\n{HELP}"),
             }
-            _ => bail!(
-                "usage: cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R] [--no-cp]"
-            ),
-        },
+        }
         // Internal: the header-only read floor, run as a child process so
         // that its time and peak RSS are measured on their own.
         "floor-headers" => bench::floor_headers_main(&rest),

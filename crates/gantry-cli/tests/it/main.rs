@@ -4,4 +4,7 @@
 
 mod commands;
 mod crash;
+mod main_job;
+mod oracle;
+mod ranges;
 mod support;

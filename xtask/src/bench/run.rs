@@ -1,0 +1,274 @@
+//! `cargo xtask bench run`: the main job, `gantry run --profile basic`, end
+//! to end and as its steps (ingest, export, verify; each a process), against
+//! `cp -r` of the same files; `target/bench/run-N.json`.
+//!
+//! Targets (issue; SPEC §13 aims at 1.5×): `gantry run` within 2× of
+//! `cp -r`, peak RSS ≤ 300 MB. They are reported, not enforced.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Result, bail};
+use serde::{Deserialize, Serialize};
+
+use super::measure::{Run, median};
+use super::{
+    Bench, CP_PHASE, Options, Phase, available_threads, count, measure, median_run,
+    previous_phases, print_table, remove_session, save, sync,
+};
+
+const RUN_PHASE: &str = "gantry run (end to end)";
+const MAX_RATIO: f64 = 2.0;
+const MAX_RSS_BYTES: f64 = 300e6;
+
+#[derive(Debug, Serialize, Deserialize)]
+struct Report {
+    files: usize,
+    bytes: u64,
+    cpus: usize,
+    corpus: String,
+    cache: String,
+    phases: Vec<Phase>,
+    targets: Targets,
+    /// `--json` output of the median runs, if they ran.
+    ingest: Option<serde_json::Value>,
+    export: Option<serde_json::Value>,
+    verify: Option<serde_json::Value>,
+    run: Option<serde_json::Value>,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Targets {
+    /// `gantry run` seconds / `cp -r` seconds.
+    run_over_cp: Option<f64>,
+    run_within_2x_cp: Option<bool>,
+    run_peak_rss_mb: Option<f64>,
+    run_peak_rss_within_300_mb: Option<bool>,
+}
+
+pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
+    let bench = Bench::prepare(root, options)?;
+    let tmp = bench.temp_dir("run")?;
+    let mut phases = Vec::new();
+    let mut report = Report {
+        files: bench.files.len(),
+        bytes: bench.bytes,
+        cpus: available_threads(),
+        corpus: bench.dir.display().to_string(),
+        cache: bench.cache.clone(),
+        phases: Vec::new(),
+        targets: Targets::default(),
+        ingest: None,
+        export: None,
+        verify: None,
+        run: None,
+    };
+
+    match &bench.gantry {
+        Ok(bin) => {
+            let job = Job {
+                bin,
+                session: tmp.path().join("s.db"),
+                out: tmp.path().join("out"),
+            };
+            // The steps, each run on a fresh session and output directory.
+            let (mut ingests, mut exports, mut verifies) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..options.runs {
+                job.fresh();
+                ingests.push(measure(job.gantry("ingest").arg(&bench.dir), true)?);
+                sync();
+                exports.push(measure(
+                    job.gantry("export")
+                        .arg(&job.out)
+                        .args(["--profile", "basic"]),
+                    true,
+                )?);
+                sync();
+                verifies.push(measure(job.gantry("verify").arg(&job.out), true)?);
+            }
+            let (ingest, export, verify) = (median(ingests), median(exports), median(verifies));
+            // The main job end to end.
+            let end_to_end = median_run(options.runs, || {
+                job.fresh();
+                measure(
+                    job.gantry("run")
+                        .arg(&bench.dir)
+                        .arg(&job.out)
+                        .args(["--profile", "basic"]),
+                    true,
+                )
+            })?;
+            job.fresh();
+
+            let steps = [
+                (
+                    "gantry ingest",
+                    &mut report.ingest,
+                    ingest,
+                    ingest_note as Note,
+                ),
+                ("gantry export", &mut report.export, export, export_note),
+                ("gantry verify", &mut report.verify, verify, verify_note),
+                (RUN_PHASE, &mut report.run, end_to_end, run_note),
+            ];
+            for (name, slot, (run, times), note) in steps {
+                *slot = run.json();
+                let note = slot
+                    .as_ref()
+                    .map_or_else(|| "no JSON summary on stdout".to_owned(), note);
+                phases.push(bench.phase(&run, name, format!("{note}; {times}")));
+            }
+        }
+        Err(e) => eprintln!("skipping gantry phases: {e:#}"),
+    }
+    // cp -r floor, last.
+    if options.cp {
+        phases.push(bench.cp_floor(tmp.path(), options.runs)?);
+    }
+    drop(tmp);
+
+    let json_path = bench.out_dir.join(format!("run-{}.json", options.files));
+    let previous = previous_phases(&json_path);
+    report.targets = targets(&phases);
+    report.phases = phases;
+    print_table(&bench, &report.phases, &previous);
+    print_targets(&report.targets);
+    save(&json_path, &report)?;
+    if report.phases.iter().any(|p| !p.ok) {
+        bail!("a phase failed (see the table)");
+    }
+    Ok(())
+}
+
+/// The binary, session and export root of the measured commands.
+struct Job<'a> {
+    bin: &'a Path,
+    session: PathBuf,
+    out: PathBuf,
+}
+
+impl Job<'_> {
+    /// `gantry --session S --quiet COMMAND --json`; arguments follow.
+    fn gantry(&self, command: &str) -> Command {
+        let mut cmd = Command::new(self.bin);
+        cmd.arg("--session")
+            .arg(&self.session)
+            .arg("--quiet")
+            .arg(command)
+            .arg("--json");
+        cmd
+    }
+
+    /// Removes the session and the export, and flushes their writeback.
+    fn fresh(&self) {
+        remove_session(&self.session);
+        let _ = std::fs::remove_dir_all(&self.out);
+        sync();
+    }
+}
+
+type Note = fn(&serde_json::Value) -> String;
+
+fn ingest_note(json: &serde_json::Value) -> String {
+    format!(
+        "indexed {} skipped {} failed {}",
+        count(json, "/files/indexed"),
+        count(json, "/files/skipped"),
+        count(json, "/files/failed"),
+    )
+}
+
+/// Of `export --json`, or of `run --json`'s `export` at `prefix`.
+fn export_counts(json: &serde_json::Value, prefix: &str) -> String {
+    format!(
+        "written {} quarantined {} failed {} existing {}",
+        count(json, &format!("{prefix}/written")),
+        count(json, &format!("{prefix}/quarantined")),
+        count(json, &format!("{prefix}/failed")),
+        count(json, &format!("{prefix}/skipped_existing")),
+    )
+}
+
+fn verify_counts(json: &serde_json::Value, prefix: &str) -> String {
+    format!(
+        "verified {} leaks {} findings {}",
+        count(json, &format!("{prefix}/files")),
+        count(json, &format!("{prefix}/leaks")),
+        count(json, &format!("{prefix}/findings")),
+    )
+}
+
+fn export_note(json: &serde_json::Value) -> String {
+    export_counts(json, "")
+}
+
+fn verify_note(json: &serde_json::Value) -> String {
+    verify_counts(json, "")
+}
+
+fn run_note(json: &serde_json::Value) -> String {
+    format!(
+        "{}; {}",
+        export_counts(json, "/export"),
+        verify_counts(json, "/verify")
+    )
+}
+
+fn targets(phases: &[Phase]) -> Targets {
+    let find = |name: &str| phases.iter().find(|p| p.name == name && p.ok);
+    let run = find(RUN_PHASE);
+    let ratio = run
+        .zip(find(CP_PHASE))
+        .map(|(run, cp)| run.seconds / cp.seconds);
+    let rss_mb = run.map(|r| r.peak_rss_kib as f64 * 1024.0 / 1e6);
+    Targets {
+        run_over_cp: ratio,
+        run_within_2x_cp: ratio.map(|r| r <= MAX_RATIO),
+        run_peak_rss_mb: rss_mb,
+        run_peak_rss_within_300_mb: rss_mb.map(|mb| mb * 1e6 <= MAX_RSS_BYTES),
+    }
+}
+
+fn print_targets(t: &Targets) {
+    let verdict = |met: Option<bool>| match met {
+        Some(true) => "met",
+        Some(false) => "NOT met",
+        None => "not measured",
+    };
+    match t.run_over_cp {
+        Some(ratio) => println!(
+            "gantry run / cp -r = {ratio:.2}×: target ≤ {MAX_RATIO}× {} (SPEC §13 aims at 1.5×)",
+            verdict(t.run_within_2x_cp)
+        ),
+        None => println!("gantry run / cp -r: not measured (--no-cp, or a phase failed)"),
+    }
+    match t.run_peak_rss_mb {
+        Some(mb) => println!(
+            "gantry run peak RSS = {mb:.1} MB ({:.1} MiB): target ≤ 300 MB {}",
+            mb * 1e6 / (1024.0 * 1024.0),
+            verdict(t.run_peak_rss_within_300_mb)
+        ),
+        None => println!("gantry run peak RSS: not measured"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_read_the_cli_json() {
+        let json = serde_json::json!({
+            "export": {"written": 2000, "quarantined": 1, "failed": 0, "skipped_existing": 0},
+            "verify": {"files": 1999, "leaks": 0, "findings": 3},
+        });
+        assert_eq!(
+            run_note(&json),
+            "written 2000 quarantined 1 failed 0 existing 0; verified 1999 leaks 0 findings 3"
+        );
+        assert_eq!(
+            verify_note(&serde_json::json!({"files": 7})),
+            "verified 7 leaks ? findings ?"
+        );
+    }
+}
