@@ -58,9 +58,10 @@ fn run() -> Result<()> {
             fixtures::run(&project_root())
         }
         "bench" => {
-            let (what, options) = rest.split_first().unzip();
-            let what = what.map_or("", String::as_str);
-            let options = || bench::Options::parse(what, options.unwrap_or_default());
+            let (what, args) = rest
+                .split_first()
+                .map_or(("", &[][..]), |(w, a)| (w.as_str(), a));
+            let options = || bench::Options::parse(what, args);
             match what {
                 "ingest" => bench::ingest(&project_root(), &options()?),
                 "run" => bench::run(&project_root(), &options()?),

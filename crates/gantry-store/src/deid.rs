@@ -401,22 +401,31 @@ impl Store {
     }
 
     /// `gantry mapping`: every source file and what became of it under the
-    /// most recent export root (or `skipped` when it was never exported).
+    /// export root last written to (or `skipped` when it was never
+    /// exported there).
     pub fn mapping(&self) -> Result<Vec<MappingRow>> {
         let conn = self.conn();
         let e = |err| self.sql_error(err);
+        let root: Option<String> = conn
+            .query_row(
+                "SELECT root FROM exports ORDER BY rowid DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(e)?;
         let mut stmt = conn
             .prepare(
                 "SELECT f.path, x.path, coalesce(x.status, 'skipped'),
                         coalesce(x.reason, CASE WHEN f.state != 'indexed' THEN f.reason END)
                  FROM files f
                  LEFT JOIN instances i ON i.file = f.id
-                 LEFT JOIN exports x ON x.instance = i.id
+                 LEFT JOIN exports x ON x.instance = i.id AND x.root = ?1
                  ORDER BY f.path",
             )
             .map_err(e)?;
         let rows = stmt
-            .query_map([], |r| {
+            .query_map([root], |r| {
                 Ok(MappingRow {
                     source: r.get(0)?,
                     output: r.get(1)?,

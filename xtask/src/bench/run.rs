@@ -11,7 +11,7 @@ use std::process::Command;
 use anyhow::{Result, bail};
 use serde::{Deserialize, Serialize};
 
-use super::measure::{Run, median};
+use super::measure::median;
 use super::{
     Bench, CP_PHASE, Options, Phase, available_threads, count, measure, median_run,
     previous_phases, print_table, remove_session, save, sync,

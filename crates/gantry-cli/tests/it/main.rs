@@ -4,6 +4,8 @@
 
 mod commands;
 mod crash;
+mod determinism;
+mod export_crash;
 mod main_job;
 mod oracle;
 mod ranges;
