@@ -7,6 +7,7 @@ mod crash;
 mod determinism;
 mod export_crash;
 mod main_job;
+mod options;
 mod oracle;
 mod ranges;
 mod support;
