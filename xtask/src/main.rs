@@ -28,7 +28,7 @@ commands:
   fixtures                 regenerate samples/ (synthetic DICOM with fake PHI) and samples/README.md
   bench ingest [options]   generate or reuse a synthetic CT corpus and measure ingest against its floors
   bench run [options]      the same corpus: the main job (`gantry run --profile basic`) end to end and
-                           as its steps (ingest, export, verify) against cp -r; targets ≤ 2× cp -r, ≤ 300 MB
+                           as its steps (ingest, audit, export, verify) against cp -r; targets ≤ 2× cp -r, ≤ 300 MB
   bench all [options]      bench ingest, then bench run
       --files N            number of files (default 2000)
       --dir PATH           corpus directory (default bench-data/ct-N under the repository root)

@@ -26,7 +26,7 @@ impl Run {
         let note = if self.status.success() {
             note
         } else {
-            format!("exit {}; {note}", self.status)
+            format!("{}; {note}", self.status)
         };
         Phase {
             name: name.to_owned(),
