@@ -19,7 +19,7 @@
 use dicom_core::header::Header as _;
 use dicom_core::ops::AttributeAction;
 use dicom_core::value::Value;
-use dicom_core::{Tag, VR};
+use dicom_core::{PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use gantry_model::Phi;
@@ -118,6 +118,18 @@ pub fn inspect(
 
 fn masked_value(value: &Value<InMemDicomObject>) -> String {
     match value {
+        // Bytes (UN, OB): text read without its VR is masked as text, as
+        // in the heuristics; binary data is only described.
+        Value::Primitive(PrimitiveValue::U8(bytes)) => match std::str::from_utf8(bytes) {
+            Ok(text)
+                if !text
+                    .chars()
+                    .any(|c| c.is_control() && !matches!(c, '\0' | '\t' | '\n' | '\r')) =>
+            {
+                Phi::new(text.trim_end_matches(['\0', ' ']).to_string()).masked()
+            }
+            _ => format!("{} bytes", bytes.len()),
+        },
         Value::Primitive(p) => {
             let text = p.to_str();
             Phi::new(text.trim_end_matches(['\0', ' ']).to_string()).masked()
@@ -167,6 +179,14 @@ fn heuristics(
                 };
                 let masked = || Phi::new(text.trim_end_matches(['\0', ' ']).to_string()).masked();
                 if !context.identifiers.find(&text).is_empty() {
+                    // Kept text is scrubbed by the plan, already reported
+                    // under this rule: one finding per element.
+                    if out
+                        .iter()
+                        .any(|f| f.path == path && f.rule == "identifier-in-text")
+                    {
+                        continue;
+                    }
                     out.push(Finding {
                         path: path.clone(),
                         tag: tag.to_string(),
@@ -197,3 +217,6 @@ fn is_identifier_attribute(tag: Tag) -> bool {
         tags::PATIENT_ID | tags::PATIENT_NAME | Tag(0x0010, 0x1000) | tags::ACCESSION_NUMBER
     )
 }
+
+#[cfg(test)]
+mod tests;

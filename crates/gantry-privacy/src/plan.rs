@@ -17,7 +17,8 @@
 //!    UID or UIDs are retained — so references in private or unlisted
 //!    elements stay consistent with the instances they point to;
 //! 6. `strict` removes what the IOD does not require;
-//! 7. kept free text (LO, SH, ST, LT, UT, UC) that contains one of the
+//! 7. kept free text (LO, SH, ST, LT, UT, UC, and UN bytes that are
+//!    text; in kept private blocks, PN too) that contains one of the
 //!    patient's own identifiers is scrubbed.
 //!
 //! The result is a [`Plan`]: a list of `dicom_core::ops::AttributeOp`s,
@@ -351,6 +352,8 @@ fn max_len(vr: VR) -> usize {
         VR::LO | VR::PN | VR::UI => 64,
         VR::ST => 1024,
         VR::LT => 10240,
+        // Limited only by the 32-bit length field.
+        VR::UT | VR::UC | VR::UR => 4_294_967_294,
         _ => 65536,
     }
 }
@@ -375,7 +378,10 @@ impl Walker<'_> {
         prefix: &[AttributeSelectorStep],
     ) -> Result<(), PlanError> {
         // Private creators of this data set: (group, block) → creator.
-        let mut creators: HashMap<(u16, u8), String> = HashMap::new();
+        // Ordered, so that the creator removals below come out in the same
+        // order every time (plans must be deterministic).
+        let mut creators: std::collections::BTreeMap<(u16, u8), String> =
+            std::collections::BTreeMap::new();
         for element in obj.iter() {
             let tag = element.tag();
             if tag.group() % 2 == 1
@@ -441,7 +447,17 @@ impl Walker<'_> {
                 };
                 if keep {
                     kept_blocks.insert(block);
-                    self.keep(element, prefix, tag)?;
+                    match element.vr() {
+                        // Step 5 holds for private UIDs too: no original
+                        // UID survives, and references stay consistent.
+                        VR::UI if !self.retain_uids => {
+                            self.remap_uids(element, prefix, tag, Rule::UidAnywhere);
+                        }
+                        // A kept private element is still scanned for
+                        // identifiers (SPEC §6.4), person names included.
+                        VR::PN => self.clean(element, prefix, tag, Rule::IdentifierInText)?,
+                        _ => self.keep(element, prefix, tag)?,
+                    }
                 } else {
                     self.push(prefix, tag, AttributeAction::Remove, Rule::Private);
                 }
@@ -520,6 +536,21 @@ impl Walker<'_> {
                         prefix,
                         tag,
                         AttributeAction::Set(PrimitiveValue::from(clean)),
+                        Rule::IdentifierInText,
+                    );
+                }
+                Ok(())
+            }
+            // Text stored without its VR (private elements of implicit VR
+            // files): scrubbed too when it is text, as the audit reports.
+            Value::Primitive(PrimitiveValue::U8(bytes)) if element.vr() == VR::UN => {
+                if let Ok(text) = std::str::from_utf8(bytes)
+                    && let Some(clean) = self.subject.identifiers.scrub(text)
+                {
+                    self.push(
+                        prefix,
+                        tag,
+                        AttributeAction::Set(PrimitiveValue::from(clean.into_bytes())),
                         Rule::IdentifierInText,
                     );
                 }
@@ -617,7 +648,12 @@ impl Walker<'_> {
                     Rule::Override,
                 );
             }
-            UserAction::Shift => self.shift_dates(element, prefix, tag, Rule::Override, false),
+            UserAction::Shift if matches!(vr, VR::DA | VR::DT) => {
+                self.shift_dates(element, prefix, tag, Rule::Override, false);
+            }
+            // Offsets are whole days: times (and anything else) stay, as
+            // with C, rather than being emptied as invalid dates.
+            UserAction::Shift => self.keep(element, prefix, tag)?,
             UserAction::Hash => {
                 if let Ok(text) = element.to_str() {
                     let hashed = self
@@ -848,17 +884,18 @@ impl Walker<'_> {
     fn stamp(&mut self) {
         let profile = &self.policy.profile;
         let options: Vec<ProfileOption> = profile.options().collect();
-        let mut method = String::from("Gantry PS3.15 E.1-1 Basic Profile");
+        // LO values are at most 64 characters: "<profile> + <option> + …",
+        // continued in further values, never splitting a name.
+        let mut values = vec![String::from("Gantry PS3.15 E.1-1 Basic Profile")];
         for option in &options {
-            method.push_str(" + ");
-            method.push_str(option.name());
+            match values.last_mut() {
+                Some(last) if last.len() + 3 + option.name().len() <= 64 => {
+                    last.push_str(" + ");
+                    last.push_str(option.name());
+                }
+                _ => values.push(option.name().to_string()),
+            }
         }
-        // LO values are at most 64 characters: split into values.
-        let values: Vec<String> = method
-            .as_bytes()
-            .chunks(64)
-            .map(|c| String::from_utf8_lossy(c).into_owned())
-            .collect();
         self.plan.stamps.push(DataElement::new(
             tags::PATIENT_IDENTITY_REMOVED,
             VR::CS,
@@ -890,10 +927,12 @@ impl Walker<'_> {
             VR::SQ,
             DataSetSequence::from(items),
         ));
-        let temporal = if options.contains(&ProfileOption::RetainLongitudinalFullDates) {
-            "UNMODIFIED"
-        } else if self.dates_shifted {
+        // Shifted dates are "modified" whatever the options (an override
+        // can shift dates the full-dates option keeps).
+        let temporal = if self.dates_shifted {
             "MODIFIED"
+        } else if options.contains(&ProfileOption::RetainLongitudinalFullDates) {
+            "UNMODIFIED"
         } else {
             "REMOVED"
         };
@@ -941,11 +980,16 @@ fn valid_for_vr(value: &str, vr: VR) -> bool {
         VR::TM => dates::validate_tm(value),
         VR::UI => value.chars().all(|c| c.is_ascii_digit() || c == '.'),
         VR::IS => value.trim().parse::<i64>().is_ok(),
-        VR::DS => value.trim().parse::<f64>().is_ok(),
+        // Rust parses "NaN" and "inf", which DS does not allow.
+        VR::DS => value.trim().parse::<f64>().is_ok_and(f64::is_finite),
         VR::CS => value
             .chars()
             .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == ' ' || c == '_'),
-        VR::AS => value.len() == 4,
+        VR::AS => {
+            value.len() == 4
+                && value.as_bytes()[..3].iter().all(u8::is_ascii_digit)
+                && matches!(value.as_bytes()[3], b'D' | b'W' | b'M' | b'Y')
+        }
         VR::SQ | VR::OB | VR::OW | VR::UN => false,
         _ => true,
     }
