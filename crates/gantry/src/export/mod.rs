@@ -1,7 +1,7 @@
 //! Export (SPEC §10): write de-identified DICOM, atomically, resumably,
 //! in parallel with bounded memory, with a manifest.
 //!
-//! Instances are taken from the session in pages of [`PAGE`] (id order).
+//! Instances are taken from the session in pages of 512 (id order).
 //! Per page: (1) in parallel, each header is decoded, planned and
 //! de-identified and its output path rendered from the layout; (2) in id
 //! order, output paths are claimed — two instances that would land on the
