@@ -484,27 +484,8 @@ impl Store {
                 .map_err(e)? as u64,
             ..FindingsSummary::default()
         };
-        for (sql, target) in [
-            (
-                "SELECT rule, count(*) FROM findings GROUP BY rule",
-                &mut summary.by_rule,
-            ),
-            (
-                "SELECT tag, count(*) FROM findings GROUP BY tag",
-                &mut summary.by_tag,
-            ),
-        ] {
-            let mut stmt = conn.prepare(sql).map_err(e)?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-                })
-                .map_err(e)?;
-            for row in rows {
-                let (k, n) = row.map_err(e)?;
-                target.insert(k, n);
-            }
-        }
+        summary.by_rule = self.counts("SELECT rule, count(*) FROM findings GROUP BY rule")?;
+        summary.by_tag = self.counts("SELECT tag, count(*) FROM findings GROUP BY tag")?;
         Ok(summary)
     }
 

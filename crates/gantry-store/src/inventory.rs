@@ -80,6 +80,18 @@ pub struct Inventory {
 }
 
 impl Store {
+    /// Run a `SELECT key, count(*) … GROUP BY` query into a map.
+    pub(crate) fn counts(&self, sql: &str) -> Result<BTreeMap<String, u64>> {
+        let e = |err| self.sql_error(err);
+        let mut stmt = self.conn().prepare(sql).map_err(e)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+            })
+            .map_err(e)?;
+        rows.collect::<rusqlite::Result<_>>().map_err(e)
+    }
+
     /// Summarise the session.
     pub fn inventory(&self) -> Result<Inventory> {
         let conn = self.conn();
@@ -126,27 +138,10 @@ impl Store {
             .collect::<rusqlite::Result<_>>()
             .map_err(e)?;
 
-        for (sql, target) in [
-            (
-                "SELECT transfer_syntax, count(*) FROM instances GROUP BY 1",
-                &mut inv.transfer_syntaxes,
-            ),
-            (
-                "SELECT coalesce(modality, ''), count(*) FROM instances GROUP BY 1",
-                &mut inv.modalities,
-            ),
-        ] {
-            let mut stmt = conn.prepare(sql).map_err(e)?;
-            let rows = stmt
-                .query_map([], |r| {
-                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-                })
-                .map_err(e)?;
-            for row in rows {
-                let (key, n) = row.map_err(e)?;
-                target.insert(key, n);
-            }
-        }
+        inv.transfer_syntaxes =
+            self.counts("SELECT transfer_syntax, count(*) FROM instances GROUP BY 1")?;
+        inv.modalities =
+            self.counts("SELECT coalesce(modality, ''), count(*) FROM instances GROUP BY 1")?;
 
         let mut stmt = conn
             .prepare("SELECT path, state, reason FROM files WHERE state != 'indexed' ORDER BY path")
