@@ -105,6 +105,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Restore the originals sealed into de-identified files (`--reversible`).
+    Recover {
+        /// Sealed files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// The project key that sealed them.
+        #[arg(long)]
+        key: PathBuf,
+        /// Where to write the re-identified copies.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Project keys.
     Key {
         #[command(subcommand)]
@@ -176,10 +191,32 @@ struct ExportArgs {
     /// Output layout template (overrides the config's).
     #[arg(long)]
     layout: Option<String>,
+    /// Seal the original values into each file (Encrypted Attributes
+    /// Sequence, AES-SIV under the project key) for `gantry recover`.
+    #[arg(long)]
+    reversible: bool,
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     // Commands that need no session.
+    if let Command::Recover {
+        paths,
+        key,
+        out,
+        json,
+    } = &cli.command
+    {
+        let keys = gantry::privacy::keys::ProjectKey::read_file(key)?.keyring();
+        let report = gantry::recover::recover(paths, &keys, out)?;
+        output::json_or(&report, *json, || {
+            format!(
+                "recover: {} files restored into {}",
+                report.recovered,
+                out.display()
+            )
+        })?;
+        return Ok(ExitCode::SUCCESS);
+    }
     if let Command::Key {
         command: KeyCommand::New { path },
     } = &cli.command
@@ -303,7 +340,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 || !report.verify.is_clean();
             Ok(status(needs_person))
         }
-        Command::Key { .. } => Ok(ExitCode::SUCCESS),
+        Command::Key { .. } | Command::Recover { .. } => Ok(ExitCode::SUCCESS),
         Command::Config {
             command: ConfigCommand::Init { path },
         } => {
@@ -387,7 +424,14 @@ impl ExportArgs {
             Some(text) => Some(gantry::export::filter::parse(text)?),
             None => None,
         };
+        let reversible = self.reversible || resolved.config.reversible();
+        if reversible && resolved.key_file.is_none() {
+            anyhow::bail!(
+                "--reversible needs a project key (--key FILE or key_file in the config): the session's own key cannot be used outside it"
+            );
+        }
         Ok(ExportOptions {
+            reversible,
             layout: self
                 .layout
                 .clone()

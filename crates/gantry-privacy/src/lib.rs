@@ -35,6 +35,7 @@ mod normalize;
 mod plan;
 pub mod private;
 pub mod profile;
+pub mod seal;
 
 pub use inspect::{Finding, InspectContext, inspect};
 pub use normalize::normalize_un;

@@ -82,6 +82,11 @@ impl Deidentifier {
         })
     }
 
+    /// The keys (for `recover` and library users).
+    pub fn keys(&self) -> &Keyring {
+        &self.keys
+    }
+
     /// Where the keys came from.
     pub fn key_source(&self) -> &KeySource {
         &self.source

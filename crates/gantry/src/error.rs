@@ -34,6 +34,15 @@ pub enum Error {
     /// selection, bad config value).
     #[error("{0}")]
     Usage(String),
+    /// A sealed file could not be restored (wrong key, altered content,
+    /// unreadable file); nothing was written.
+    #[error("{path}: {reason}")]
+    Recover {
+        /// The file.
+        path: PathBuf,
+        /// Why (never a value or key material).
+        reason: String,
+    },
     /// A worker thread of the pipeline stopped unexpectedly.
     #[error("internal error: the {0} thread stopped unexpectedly")]
     Worker(&'static str),

@@ -33,6 +33,7 @@ pub mod export;
 pub mod ingest;
 mod policy;
 mod progress;
+pub mod recover;
 mod session;
 #[cfg(feature = "synth")]
 pub mod synth;

@@ -10,4 +10,5 @@ mod main_job;
 mod options;
 mod oracle;
 mod ranges;
+mod reversible;
 mod support;

@@ -41,6 +41,9 @@ pub struct ExportOptions {
     pub safe: bool,
     /// Which instances.
     pub selection: Selection,
+    /// Seal the original values of everything changed into each instance
+    /// (SPEC §6.6, project key, AES-SIV).
+    pub reversible: bool,
 }
 
 impl Default for ExportOptions {
@@ -49,6 +52,7 @@ impl Default for ExportOptions {
             layout: layout::DEFAULT_LAYOUT.to_string(),
             safe: false,
             selection: Selection::default(),
+            reversible: false,
         }
     }
 }
@@ -135,7 +139,11 @@ pub(crate) fn export(
                 let outcome = deid
                     .run(&candidate)
                     .map_err(|reason| (ExportStatus::Failed, reason))
-                    .and_then(|(_original, deidentified, _plan, identifiers)| {
+                    .and_then(|(original, mut deidentified, plan, identifiers)| {
+                        if options.reversible {
+                            seal_originals(deid, &original, &plan, &mut deidentified)
+                                .map_err(|e| (ExportStatus::Failed, e))?;
+                        }
                         let path = layout::render(&options.layout, &deidentified)
                             .map_err(|e| (ExportStatus::Failed, e.to_string()))?;
                         Ok(Ready {
@@ -280,6 +288,27 @@ fn record(
     }
 }
 
+/// Seal the originals of everything the plan changes into the
+/// de-identified header (Encrypted Attributes Sequence).
+fn seal_originals(
+    deid: &Deidentifier,
+    original: &InMemDicomObject,
+    plan: &gantry_privacy::Plan,
+    deidentified: &mut InMemDicomObject,
+) -> std::result::Result<(), String> {
+    use dicom_dictionary_std::tags;
+    let sop = deidentified
+        .get(tags::SOP_INSTANCE_UID)
+        .and_then(|e| e.to_str().ok())
+        .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
+        .unwrap_or_default();
+    let originals = gantry_privacy::seal::originals(original, plan);
+    let sealed =
+        gantry_privacy::seal::seal(originals, &deid.keys, &sop).map_err(|e| e.to_string())?;
+    deidentified.put(sealed);
+    Ok(())
+}
+
 /// `--safe`: the patient's identifiers must not appear in any text value
 /// of the outgoing data set. Returns a reason naming the attribute (never
 /// the value) when one does.
@@ -297,7 +326,25 @@ fn safe_check(ready: &Ready) -> Option<String> {
                         }
                     }
                 }
-                Value::Primitive(_) if element.vr() != dicom_core::VR::UI => {
+                Value::Primitive(_)
+                    if !matches!(
+                        element.vr(),
+                        dicom_core::VR::UI
+                            | dicom_core::VR::OB
+                            | dicom_core::VR::OW
+                            | dicom_core::VR::OF
+                            | dicom_core::VR::OD
+                            | dicom_core::VR::OL
+                            | dicom_core::VR::OV
+                            | dicom_core::VR::UN
+                            | dicom_core::VR::US
+                            | dicom_core::VR::SS
+                            | dicom_core::VR::UL
+                            | dicom_core::VR::SL
+                            | dicom_core::VR::FL
+                            | dicom_core::VR::FD
+                    ) =>
+                {
                     if let Ok(text) = element.to_str()
                         && !ids.find(&text).is_empty()
                     {
