@@ -125,6 +125,11 @@ enum Command {
         #[command(subcommand)]
         command: KeyCommand,
     },
+    /// RSNA CTP scripts.
+    Ctp {
+        #[command(subcommand)]
+        command: CtpCommand,
+    },
     /// Configuration files.
     Config {
         #[command(subcommand)]
@@ -144,6 +149,19 @@ enum KeyCommand {
     New {
         /// Where to write the key.
         path: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CtpCommand {
+    /// Parse a DicomPixelAnonymizer script: signatures, regions,
+    /// shadowed signatures and diagnostics with line and column.
+    Import {
+        /// The script.
+        file: PathBuf,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -216,6 +234,37 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             )
         })?;
         return Ok(ExitCode::SUCCESS);
+    }
+    if let Command::Ctp {
+        command: CtpCommand::Import { file, json },
+    } = &cli.command
+    {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let script = gantry::ctp::parse_pixel_script(&text);
+        if *json {
+            println!("{}", serde_json::to_string(&script)?);
+        } else {
+            for diagnostic in &script.diagnostics {
+                println!("{}:{diagnostic}", file.display());
+            }
+            for shadowed in script.shadowed() {
+                println!(
+                    "{}:{}: warning: never matches: the signature at line {} matches first",
+                    file.display(),
+                    shadowed.line,
+                    shadowed.by_line
+                );
+            }
+            let regions: usize = script.signatures.iter().map(|s| s.regions.len()).sum();
+            println!(
+                "{}: {} signatures, {} regions",
+                file.display(),
+                script.signatures.len(),
+                regions
+            );
+        }
+        return Ok(status(script.has_errors()));
     }
     if let Command::Key {
         command: KeyCommand::New { path },
@@ -340,7 +389,9 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 || !report.verify.is_clean();
             Ok(status(needs_person))
         }
-        Command::Key { .. } | Command::Recover { .. } => Ok(ExitCode::SUCCESS),
+        Command::Key { .. } | Command::Recover { .. } | Command::Ctp { .. } => {
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config {
             command: ConfigCommand::Init { path },
         } => {

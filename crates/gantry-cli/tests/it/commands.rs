@@ -170,3 +170,41 @@ fn offloaded_pixels_survive_compaction() {
         }
     }
 }
+
+#[test]
+fn ctp_import_json_lists_the_stock_signatures_and_regions() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/ctp/DicomPixelAnonymizer.script");
+    let tmp = tempfile::tempdir().unwrap();
+    let output = run(gantry(&tmp.path().join("s.db"))
+        .args(["ctp", "import", "--json"])
+        .arg(&script));
+    assert_eq!(output.status.code(), Some(0));
+    let report = json(&output);
+    assert_eq!(report["kind"], "pixel");
+    let signatures = report["signatures"].as_array().unwrap();
+    assert_eq!(signatures.len(), 52);
+    let regions: usize = signatures
+        .iter()
+        .map(|s| s["regions"].as_array().unwrap().len())
+        .sum();
+    assert_eq!(regions, 62);
+    assert_eq!(
+        report["shadowed"],
+        serde_json::json!([{"line": 46, "by_line": 40}, {"line": 366, "by_line": 361}])
+    );
+    // A malformed script: diagnostics with line and column, exit 1.
+    let bad = tmp.path().join("bad.script");
+    std::fs::write(&bad, "{ Manufacturer.equals(\"GE) }\n(0,0,10)\n").unwrap();
+    let output = run(gantry(&tmp.path().join("s.db"))
+        .args(["ctp", "import", "--json"])
+        .arg(&bad));
+    assert_eq!(output.status.code(), Some(1));
+    let diagnostics = json(&output)["diagnostics"].as_array().unwrap().clone();
+    assert!(!diagnostics.is_empty());
+    assert!(
+        diagnostics
+            .iter()
+            .all(|d| d["line"].as_u64().unwrap() >= 1 && d["column"].as_u64().unwrap() >= 1)
+    );
+}
