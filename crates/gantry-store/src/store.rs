@@ -186,9 +186,10 @@ impl Store {
             .map_err(sql)?;
         conn.pragma_update(None, "foreign_keys", "ON")
             .map_err(sql)?;
-        // 16 MB of page cache: enough for the indexes a batch touches;
-        // a fixed cap keeps memory flat however large the session grows.
-        conn.pragma_update(None, "cache_size", -16_000)
+        // 8 MB of page cache: ingest appends in path order, so the pages a
+        // batch touches are the right edges of the tables and indexes; a
+        // small fixed cap keeps memory flat however large the session grows.
+        conn.pragma_update(None, "cache_size", -8_000)
             .map_err(sql)?;
         match schema::migrate(&mut conn).map_err(sql)? {
             Ok(_) => {}
