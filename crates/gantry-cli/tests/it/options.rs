@@ -151,3 +151,126 @@ fn config_errors_name_file_line_and_column() {
     assert!(stderr.contains("bad.yaml:2:1"), "{stderr}");
     assert!(stderr.contains("unknown key 'phi_tag'"), "{stderr}");
 }
+
+/// Elements after Pixel Data (here a private block in group 7FE1, which
+/// sorts after (7FE0,0010)) are de-identified like any other element, and
+/// the pixels are spliced byte for byte.
+#[test]
+fn elements_after_pixel_data_are_deidentified_too() {
+    use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
+    use dicom_dictionary_std::{tags, uids};
+    use dicom_object::InMemDicomObject;
+    use dicom_object::meta::FileMetaTableBuilder;
+
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in");
+    std::fs::create_dir(&input).unwrap();
+    let pixels: Vec<u8> = (0..64u32 * 64 * 2).map(|i| (i % 251) as u8).collect();
+    let obj = InMemDicomObject::from_element_iter([
+        DataElement::new(
+            tags::SOP_CLASS_UID,
+            VR::UI,
+            PrimitiveValue::from(uids::CT_IMAGE_STORAGE),
+        ),
+        DataElement::new(
+            tags::SOP_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.3.4.5.6.7"),
+        ),
+        DataElement::new(
+            tags::STUDY_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.3.4.5"),
+        ),
+        DataElement::new(
+            tags::SERIES_INSTANCE_UID,
+            VR::UI,
+            PrimitiveValue::from("1.2.3.4.5.6"),
+        ),
+        DataElement::new(tags::MODALITY, VR::CS, PrimitiveValue::from("CT")),
+        DataElement::new(
+            tags::PATIENT_NAME,
+            VR::PN,
+            PrimitiveValue::from("Trailing^Tess"),
+        ),
+        DataElement::new(tags::PATIENT_ID, VR::LO, PrimitiveValue::from("TRAIL-0042")),
+        DataElement::new(tags::ROWS, VR::US, PrimitiveValue::from(64_u16)),
+        DataElement::new(tags::COLUMNS, VR::US, PrimitiveValue::from(64_u16)),
+        DataElement::new(tags::BITS_ALLOCATED, VR::US, PrimitiveValue::from(16_u16)),
+        DataElement::new(tags::BITS_STORED, VR::US, PrimitiveValue::from(16_u16)),
+        DataElement::new(tags::HIGH_BIT, VR::US, PrimitiveValue::from(15_u16)),
+        DataElement::new(
+            tags::PIXEL_REPRESENTATION,
+            VR::US,
+            PrimitiveValue::from(0_u16),
+        ),
+        DataElement::new(tags::SAMPLES_PER_PIXEL, VR::US, PrimitiveValue::from(1_u16)),
+        DataElement::new(
+            tags::PHOTOMETRIC_INTERPRETATION,
+            VR::CS,
+            PrimitiveValue::from("MONOCHROME2"),
+        ),
+        DataElement::new(
+            tags::PIXEL_DATA,
+            VR::OW,
+            PrimitiveValue::from(pixels.clone()),
+        ),
+        DataElement::new(
+            Tag(0x7FE1, 0x0010),
+            VR::LO,
+            PrimitiveValue::from("ACME TRAILER"),
+        ),
+        DataElement::new(
+            Tag(0x7FE1, 0x1010),
+            VR::LO,
+            PrimitiveValue::from("Trailing^Tess TRAIL-0042"),
+        ),
+    ]);
+    let file = obj
+        .with_meta(FileMetaTableBuilder::new().transfer_syntax(uids::EXPLICIT_VR_LITTLE_ENDIAN))
+        .unwrap();
+    let source = input.join("trailer.dcm");
+    file.write_to_file(&source).unwrap();
+    let bytes = std::fs::read(&source).unwrap();
+    let pixel_end = bytes
+        .windows(12)
+        .position(|w| w == b"ACME TRAILER")
+        .unwrap();
+    assert!(
+        pixel_end > bytes.len() / 2,
+        "the private block follows Pixel Data"
+    );
+
+    let session = tmp.path().join("s.db");
+    let out = tmp.path().join("out");
+    let output = run(gantry(&session)
+        .args(["--quiet", "run"])
+        .arg(&input)
+        .arg(&out)
+        .arg("--json"));
+    let report = json(&output);
+    assert_eq!(report["export"]["written"], 1, "{report:#}");
+    let mapping: Vec<serde_json::Value> =
+        serde_json::from_slice(&run(gantry(&session).args(["mapping", "--json"])).stdout).unwrap();
+    let written = out.join(mapping[0]["output"].as_str().unwrap());
+    let result = dicom_object::open_file(&written).unwrap();
+    assert!(
+        result.get(Tag(0x7FE1, 0x1010)).is_none(),
+        "private element after Pixel Data kept"
+    );
+    assert!(
+        result.get(Tag(0x7FE1, 0x0010)).is_none(),
+        "its creator kept"
+    );
+    assert_eq!(
+        result
+            .element(tags::PIXEL_DATA)
+            .unwrap()
+            .to_bytes()
+            .unwrap()
+            .as_ref(),
+        pixels.as_slice()
+    );
+    let text = std::fs::read(&written).unwrap();
+    assert!(!text.windows(13).any(|w| w == b"Trailing^Tess"));
+}
