@@ -40,7 +40,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             offload_pixels: false,
-            batch_size: 1024,
+            batch_size: 2048,
         }
     }
 }
