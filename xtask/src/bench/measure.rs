@@ -67,9 +67,21 @@ pub(super) fn median(mut all: Vec<Run>) -> (Run, String) {
         .collect::<Vec<_>>()
         .join("/");
     let runs = all.len();
+    // Peak memory is the worst run's, not the median-time run's: how far
+    // the scanners run ahead of the writer varies from run to run.
+    let peak = all.iter().map(|r| r.usage.max_rss_kib).max().unwrap_or(0);
+    let rss = all
+        .iter()
+        .map(|r| format!("{:.0}", r.usage.max_rss_kib as f64 / 1024.0))
+        .collect::<Vec<_>>()
+        .join("/");
     all.sort_by_key(|r| r.elapsed);
-    let median = all.swap_remove(runs / 2);
-    (median, format!("median of {runs} runs: {times} s"))
+    let mut median = all.swap_remove(runs / 2);
+    median.usage.max_rss_kib = peak;
+    (
+        median,
+        format!("median of {runs} runs: {times} s; peak RSS = max of {rss} MiB"),
+    )
 }
 
 /// Spawns `cmd`, optionally capturing stdout, and reaps it with `wait4` to
