@@ -131,27 +131,8 @@ impl Prepared {
     }
 }
 
-/// The patient's own identifiers as the session indexed them (what
-/// `gantry::Deidentifier` builds per instance).
-pub fn identifiers_of(candidate: &Candidate) -> Identifiers {
-    let mut identifiers = Identifiers::new();
-    if let Some(name) = &candidate.patient_name {
-        identifiers.add_patient_name(name);
-    }
-    if let Some(id) = &candidate.patient_id {
-        identifiers.add_patient_id(id);
-    }
-    if let Some(date) = &candidate.birth_date {
-        identifiers.add_birth_date(date);
-    }
-    if let Some(accession) = &candidate.accession_number {
-        identifiers.add_accession_number(accession);
-    }
-    if let Some(institution) = &candidate.institution_name {
-        identifiers.add_institution(institution);
-    }
-    identifiers
-}
+/// The patient's own identifiers as the session indexed them.
+pub use gantry::identifiers_of;
 
 /// One realistic generated 512×512 CT instance, ingested into a session
 /// under `dir` and decoded: the input of the per-instance benches.

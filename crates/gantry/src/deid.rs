@@ -118,8 +118,9 @@ impl Deidentifier {
     }
 }
 
-/// The patient's own identifiers as the session indexed them.
-pub(crate) fn identifiers_of(candidate: &Candidate) -> Identifiers {
+/// The patient's own identifiers as the session indexed them (what the
+/// planner scrubs from kept text and `--safe` looks for).
+pub fn identifiers_of(candidate: &Candidate) -> Identifiers {
     let mut identifiers = Identifiers::new();
     if let Some(name) = &candidate.patient_name {
         identifiers.add_patient_name(name);

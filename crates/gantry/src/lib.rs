@@ -39,7 +39,7 @@ mod session;
 pub mod synth;
 mod verify;
 
-pub use deid::{Deidentifier, KeySource};
+pub use deid::{Deidentifier, KeySource, identifiers_of};
 pub use error::{Error, Result};
 pub use export::{ExportOptions, ExportReport};
 pub use ingest::{IngestOptions, IngestReport};
