@@ -243,7 +243,6 @@ struct Walker<'a> {
     plan: Plan,
     pseudonym: Option<String>,
     dates_shifted: bool,
-    dates_removed: bool,
 }
 
 /// Decide what to do to `header` (the instance's decoded data set).
@@ -271,7 +270,6 @@ pub fn plan(
         },
         pseudonym: None,
         dates_shifted: false,
-        dates_removed: false,
     };
     walker.walk(header, &[])?;
     walker.stamp();
@@ -586,10 +584,8 @@ impl Walker<'_> {
         applied: ActionCode,
     ) -> Result<(), PlanError> {
         let vr = element.vr();
-        let is_date = matches!(vr, VR::DA | VR::DT);
         match applied {
             ActionCode::X => {
-                self.dates_removed |= is_date;
                 self.push(prefix, tag, AttributeAction::Remove, rule);
             }
             ActionCode::Z => {
@@ -603,7 +599,6 @@ impl Walker<'_> {
                         rule,
                     );
                 } else {
-                    self.dates_removed |= is_date;
                     self.push(prefix, tag, AttributeAction::Empty, rule);
                 }
             }
@@ -825,7 +820,6 @@ impl Walker<'_> {
                 .push(selector(prefix, tag).to_string());
         }
         if invalid && !dummy {
-            self.dates_removed = true;
             self.push(prefix, tag, AttributeAction::Empty, rule);
             return;
         }
@@ -936,7 +930,6 @@ impl Walker<'_> {
         } else {
             "REMOVED"
         };
-        let _ = self.dates_removed;
         self.plan.stamps.push(DataElement::new(
             tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED,
             VR::CS,

@@ -285,40 +285,6 @@ impl Store {
         Ok(self.secret(name)?.unwrap_or_else(|| value.to_vec()))
     }
 
-    /// The export record of an instance under a root, if any.
-    pub fn export_record(&self, instance: InstanceId, root: &str) -> Result<Option<ExportRecord>> {
-        let conn = self.conn();
-        conn.query_row(
-            "SELECT path, status, reason, size, sha256, sop_instance_uid, study_instance_uid,
-                    series_instance_uid, patient_id, key_fingerprint
-             FROM exports WHERE instance = ?1 AND root = ?2",
-            params![instance.0, root],
-            |r| {
-                let status: String = r.get(1)?;
-                Ok(ExportRecord {
-                    instance,
-                    root: root.to_string(),
-                    path: r.get(0)?,
-                    status: match status.as_str() {
-                        "written" => ExportStatus::Written,
-                        "quarantined" => ExportStatus::Quarantined,
-                        _ => ExportStatus::Failed,
-                    },
-                    reason: r.get(2)?,
-                    size: r.get::<_, Option<i64>>(3)?.map(|s| s as u64),
-                    sha256: r.get(4)?,
-                    sop_instance_uid: r.get(5)?,
-                    study_instance_uid: r.get(6)?,
-                    series_instance_uid: r.get(7)?,
-                    patient_id: r.get(8)?,
-                    key_fingerprint: r.get(9)?,
-                })
-            },
-        )
-        .optional()
-        .map_err(|e| self.sql_error(e))
-    }
-
     /// Record export outcomes (one transaction), replacing earlier ones.
     pub fn record_exports(&mut self, records: &[ExportRecord]) -> Result<()> {
         let path = self.path().to_path_buf();

@@ -100,12 +100,18 @@ pub(crate) fn export(
     let root = root_path.to_string_lossy().into_owned();
     remove_stale_temporaries(&root_path);
     let sidecar = store.sidecar_reader()?;
-    // Paths already taken under this root (earlier runs), by instance id.
-    let mut claimed: HashMap<String, i64> = store
-        .exports_under(&root)?
-        .into_iter()
-        .filter_map(|(_, r)| Some((r.path?, r.instance.0)))
-        .collect();
+    // What earlier runs wrote under this root: the paths they claimed, and
+    // per instance the path and size to check a resumed export against.
+    let mut claimed: HashMap<String, i64> = HashMap::new();
+    let mut written_before: HashMap<i64, (String, u64)> = HashMap::new();
+    for (_, record) in store.exports_under(&root)? {
+        if let Some(path) = record.path {
+            claimed.insert(path.clone(), record.instance.0);
+            if let (ExportStatus::Written, Some(size)) = (record.status, record.size) {
+                written_before.insert(record.instance.0, (path, size));
+            }
+        }
+    }
 
     progress.begin("export", None);
     let mut report = ExportReport::default();
@@ -118,13 +124,10 @@ pub(crate) fn export(
         // Resume: skip what is intact on disk.
         let mut todo = Vec::with_capacity(page.len());
         for candidate in page {
-            match store.export_record(candidate.id, &root)? {
-                Some(ExportRecord {
-                    status: ExportStatus::Written,
-                    path: Some(path),
-                    size: Some(size),
-                    ..
-                }) if std::fs::metadata(root_path.join(&path)).is_ok_and(|m| m.len() == size) => {
+            match written_before.get(&candidate.id.0) {
+                Some((path, size))
+                    if std::fs::metadata(root_path.join(path)).is_ok_and(|m| m.len() == *size) =>
+                {
                     report.skipped_existing += 1;
                     progress.advance(1);
                 }
