@@ -84,12 +84,14 @@
 
 mod encapsulated;
 mod error;
+mod frame;
 mod layout;
 mod rle;
 mod support;
 
 pub use encapsulated::{Encapsulated, decapsulate, encapsulate};
 pub use error::{CodecError, Result};
+pub use frame::{Frame, Photometric, PixelFormat, Samples};
 pub use layout::FrameLayout;
 pub use rle::{decode_rle_frame, decode_rle_pixel_data, encode_rle_frame, encode_rle_pixel_data};
 pub use support::{
