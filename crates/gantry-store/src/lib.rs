@@ -25,6 +25,7 @@
 mod deid;
 mod error;
 mod inventory;
+mod redaction;
 mod schema;
 mod sidecar;
 mod store;
@@ -35,6 +36,7 @@ pub use deid::{
 };
 pub use error::{Error, Result};
 pub use inventory::{DuplicateGroup, EquipmentCount, FileCounts, FileProblem, Inventory};
+pub use redaction::{RedactionRow, RedactionSummary};
 pub use sidecar::{CompactStats, Compression, Sidecar};
 pub use store::{FileOutcome, FileStat, FileState, KnownFile, NewInstance, Store, StoredInstance};
 

@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The newest schema version this build writes.
 pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -178,6 +178,23 @@ CREATE TABLE configs (
     hash TEXT PRIMARY KEY,
     text TEXT NOT NULL,
     at   TEXT NOT NULL
+) STRICT;
+"#;
+
+/// Version 3: pixel redaction — per instance, the rule that matched and
+/// the regions it blanks (SPEC §7 "recorded").
+const V3: &str = r#"
+-- The redaction decided for an instance by the last `redact`: the rule's
+-- origin (config machine or knowledge-base line), the regions as resolved
+-- against the image (JSON [[row_start, row_end, col_start, col_end], ...]),
+-- the frames they apply to (JSON null = every frame, else 0-based list),
+-- and how many configured regions fell entirely outside the image.
+CREATE TABLE redactions (
+    instance INTEGER PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
+    rule     TEXT NOT NULL,
+    regions  TEXT NOT NULL,
+    frames   TEXT,
+    outside  INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 "#;
 
