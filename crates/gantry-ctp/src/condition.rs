@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use regex::{Regex, RegexBuilder};
+
 /// The boolean condition inside a signature's `{ … }`.
 ///
 /// `*` is *and*, `+` is *or*, `!` is *not*; `!` binds tightest, then `*`,
@@ -27,17 +29,51 @@ pub enum Condition {
 }
 
 /// One test of an attribute value: `Operand.method("literal")`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Built by the parser or by [`Predicate::new`], which compiles a
+/// [`Method::Matches`] pattern once, so evaluating the test never
+/// compiles anything. Equality compares operand, method and literal.
+#[derive(Debug, Clone)]
 pub struct Predicate {
-    /// The attribute whose value is tested.
-    pub operand: Operand,
-    /// The test.
-    pub method: Method,
-    /// The text between the quotes, verbatim. CTP has no escape
-    /// sequences: a backslash is an ordinary character (it matters for
-    /// [`Method::Matches`] patterns) and a literal cannot contain `"`.
-    pub literal: String,
+    pub(crate) operand: Operand,
+    pub(crate) method: Method,
+    pub(crate) literal: String,
+    /// For [`Method::Matches`]: the literal compiled as `\A(?:literal)\z`.
+    pub(crate) regex: Option<Regex>,
 }
+
+impl PartialEq for Predicate {
+    fn eq(&self, other: &Self) -> bool {
+        // The regex is a function of method and literal.
+        self.operand == other.operand
+            && self.method == other.method
+            && self.literal == other.literal
+    }
+}
+
+impl Eq for Predicate {}
+
+/// Why a [`Method::Matches`] literal is not a usable regular expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PatternError {
+    /// Byte offset in the literal where the problem is (0 when the
+    /// pattern as a whole is the problem, e.g. too big).
+    pub offset: usize,
+    /// What is wrong, about the pattern's syntax only.
+    pub message: String,
+}
+
+impl fmt::Display for PatternError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "invalid regular expression (at byte {} of the pattern): {}",
+            self.offset, self.message
+        )
+    }
+}
+
+impl std::error::Error for PatternError {}
 
 /// The attribute a [`Predicate`] reads: one element, or a sequence path
 /// `A::B::C` (CTP reads the first item of each sequence on the way).
@@ -94,11 +130,11 @@ pub enum Method {
     EndsWith,
     /// `endsWithIgnoreCase`.
     EndsWithIgnoreCase,
-    /// `matches`: the whole value matches the literal as a (Java) regular
-    /// expression. This crate stores the pattern but has no regex engine:
-    /// [`Condition::evaluate_with`] asks the caller.
+    /// `matches`: the *whole* value matches the literal as a regular
+    /// expression, as Java's `String.matches` does (see
+    /// [`Predicate::new`] for the dialect).
     Matches,
-    /// `isLessThan`: numeric comparison (see [`Condition::evaluate_with`]).
+    /// `isLessThan`: numeric comparison (see [`Condition::evaluate`]).
     IsLessThan,
     /// `isGreaterThan`: numeric comparison.
     IsGreaterThan,
@@ -211,40 +247,23 @@ enum Context {
 }
 
 impl Condition {
-    /// Whether an instance matches, CTP style, with no regex support:
-    /// [`Method::Matches`] tests are false. See [`Condition::evaluate_with`].
-    pub fn evaluate(&self, lookup: &dyn Fn(&Operand) -> Option<String>) -> bool {
-        self.evaluate_with(lookup, &|_, _| false)
-    }
-
-    /// Whether an instance matches.
+    /// Whether an instance matches, CTP style.
     ///
     /// `lookup` gives an operand's value as CTP would see it: the string
     /// value, multiple values joined with `\`; `None` when the attribute
     /// is absent, which CTP treats as the empty string (so
-    /// `X.equals("")` holds for a missing `X`). `matches(value, pattern)`
-    /// decides [`Method::Matches`] tests; CTP uses Java's
-    /// `String.matches`, which must match the *whole* value.
-    ///
-    /// `isLessThan` and `isGreaterThan` follow CTP exactly: both sides
-    /// keep only their ASCII digits and dots (`"1,024 px"` → `1024`, and a
-    /// minus sign is dropped too), are parsed as decimal numbers, and the
-    /// test is false when either side is then not a number. The
-    /// `…IgnoreCase` methods compare lowercased strings.
-    pub fn evaluate_with(
-        &self,
-        lookup: &dyn Fn(&Operand) -> Option<String>,
-        matches: &dyn Fn(&str, &str) -> bool,
-    ) -> bool {
+    /// `X.equals("")` holds for a missing `X`). See [`Predicate::test`]
+    /// for each method.
+    pub fn evaluate(&self, lookup: &dyn Fn(&Operand) -> Option<String>) -> bool {
         match self {
             Condition::Predicate(p) => {
                 let value = lookup(&p.operand).unwrap_or_default();
-                p.test(&value, matches)
+                p.test(&value)
             }
             Condition::Const(b) => *b,
-            Condition::Not(c) => !c.evaluate_with(lookup, matches),
-            Condition::And(terms) => terms.iter().all(|c| c.evaluate_with(lookup, matches)),
-            Condition::Or(terms) => terms.iter().any(|c| c.evaluate_with(lookup, matches)),
+            Condition::Not(c) => !c.evaluate(lookup),
+            Condition::And(terms) => terms.iter().all(|c| c.evaluate(lookup)),
+            Condition::Or(terms) => terms.iter().any(|c| c.evaluate(lookup)),
         }
     }
 
@@ -284,9 +303,72 @@ impl fmt::Display for Condition {
     }
 }
 
+/// Limits on compiling a `matches` pattern, so that a hostile script
+/// cannot make the parser spend much memory or time: far beyond any real
+/// signature's needs.
+const REGEX_SIZE_LIMIT: usize = 1 << 20;
+const REGEX_NEST_LIMIT: u32 = 64;
+
 impl Predicate {
-    /// Whether `value` passes this test (see [`Condition::evaluate_with`]).
-    pub fn test(&self, value: &str, matches: &dyn Fn(&str, &str) -> bool) -> bool {
+    /// A test, with a [`Method::Matches`] pattern compiled once.
+    ///
+    /// The pattern dialect is that of the `regex` crate, which agrees with
+    /// Java's for what signatures use (classes, alternation, repetition,
+    /// anchors, `(?i)`); it has no look-around or backreferences (an
+    /// error here), and its `\d`, `\w`, `\s` and `\b` are Unicode-aware
+    /// where Java's are ASCII-only. As in Java's `String.matches`, the
+    /// pattern must match the whole value: it is compiled as
+    /// `\A(?:pattern)\z`, after checking that the pattern parses on its
+    /// own (so `a)|(b` cannot escape the group).
+    ///
+    /// # Errors
+    ///
+    /// A [`PatternError`] when the method is `matches` and the literal is
+    /// not a regular expression the engine accepts.
+    pub fn new(
+        operand: Operand,
+        method: Method,
+        literal: impl Into<String>,
+    ) -> Result<Predicate, PatternError> {
+        let literal = literal.into();
+        let regex = match method {
+            Method::Matches => Some(compile_whole_match(&literal)?),
+            _ => None,
+        };
+        Ok(Predicate {
+            operand,
+            method,
+            literal,
+            regex,
+        })
+    }
+
+    /// The attribute whose value is tested.
+    pub fn operand(&self) -> &Operand {
+        &self.operand
+    }
+
+    /// The test.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The text between the quotes, verbatim. CTP has no escape
+    /// sequences: a backslash is an ordinary character (it matters for
+    /// [`Method::Matches`] patterns) and a literal cannot contain `"`.
+    pub fn literal(&self) -> &str {
+        &self.literal
+    }
+
+    /// Whether `value` passes this test.
+    ///
+    /// `isLessThan` and `isGreaterThan` follow CTP exactly: both sides
+    /// keep only their ASCII digits and dots (`"1,024 px"` → `1024`, and a
+    /// minus sign is dropped too), are parsed as decimal numbers, and the
+    /// test is false when either side is then not a number. The
+    /// `…IgnoreCase` methods compare lowercased strings. `matches` is a
+    /// whole-value match (see [`Predicate::new`]).
+    pub fn test(&self, value: &str) -> bool {
         let literal = self.literal.as_str();
         let lower = |s: &str| s.to_lowercase();
         match self.method {
@@ -298,11 +380,46 @@ impl Predicate {
             Method::StartsWithIgnoreCase => lower(value).starts_with(&lower(literal)),
             Method::EndsWith => value.ends_with(literal),
             Method::EndsWithIgnoreCase => lower(value).ends_with(&lower(literal)),
-            Method::Matches => matches(value, literal),
+            // `new` always sets the regex for `matches`.
+            Method::Matches => self.regex.as_ref().is_some_and(|r| r.is_match(value)),
             Method::IsLessThan => compare(value, literal, |a, b| a < b),
             Method::IsGreaterThan => compare(value, literal, |a, b| a > b),
         }
     }
+}
+
+/// `pattern` compiled to match whole values only.
+fn compile_whole_match(pattern: &str) -> Result<Regex, PatternError> {
+    // Parse the pattern alone first: its errors carry a position in it,
+    // and a pattern that only parses inside the anchoring group (`a)|(b`)
+    // is rejected rather than silently matching something else.
+    let parsed = regex_syntax::ParserBuilder::new()
+        .nest_limit(REGEX_NEST_LIMIT)
+        .build()
+        .parse(pattern);
+    if let Err(error) = parsed {
+        let (offset, message) = match &error {
+            regex_syntax::Error::Parse(e) => (e.span().start.offset, e.kind().to_string()),
+            regex_syntax::Error::Translate(e) => (e.span().start.offset, e.kind().to_string()),
+            other => (0, other.to_string()),
+        };
+        return Err(PatternError { offset, message });
+    }
+    RegexBuilder::new(&format!(r"\A(?:{pattern})\z"))
+        .size_limit(REGEX_SIZE_LIMIT)
+        .dfa_size_limit(REGEX_SIZE_LIMIT)
+        .nest_limit(REGEX_NEST_LIMIT + 1)
+        .build()
+        .map_err(|error| PatternError {
+            offset: 0,
+            message: match error {
+                regex::Error::CompiledTooBig(limit) => {
+                    format!("the pattern compiles to more than {limit} bytes")
+                }
+                // Cannot happen after the parse above; keep the first line.
+                other => other.to_string().lines().last().unwrap_or("").to_owned(),
+            },
+        })
 }
 
 /// CTP's numeric comparison: strip all but ASCII digits and dots, parse.

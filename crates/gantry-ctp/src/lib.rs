@@ -5,7 +5,8 @@
 //! values and the pixel [`Region`]s to blank when it is the first to match
 //! — and [`Diagnostic`]s with line and column. Parsing never fails, like
 //! rust-analyzer's parser returns a tree plus errors. The script also
-//! evaluates conditions against values the caller looks up
+//! evaluates conditions against values the caller looks up, `matches`
+//! patterns included (compiled once, at parse time)
 //! ([`PixelScript::first_match`]), finds signatures shadowed by earlier
 //! ones ([`PixelScript::shadowed`]), and renders itself as the
 //! `gantry ctp import --json` object.
@@ -42,7 +43,8 @@
 //! `[0009[GEMS_IDEN_01]04]`, and sequence paths joined by `::`. Gantry also
 //! accepts `(0008,0070)` and `0009[GEMS_IDEN_01]04` with a warning: CTP
 //! cannot start a test with either. The methods are the [`Method`]s;
-//! anything else is an error. A literal is the text between double
+//! anything else is an error, and so is a `matches` pattern that is not a
+//! regular expression Gantry can run (see [`Predicate::new`]). A literal is the text between double
 //! quotes, verbatim: no escapes (a backslash is a backslash), no `"`, and
 //! — as a signature ends at its first `}` — no `}`; Gantry also ends it
 //! at the end of the line.
@@ -58,7 +60,7 @@ mod parse_condition;
 mod pixel;
 mod shadow;
 
-pub use condition::{Condition, Element, Method, Operand, Predicate};
+pub use condition::{Condition, Element, Method, Operand, PatternError, Predicate};
 pub use diagnostic::{Diagnostic, Severity};
 pub use pixel::{PixelScript, Region, Signature, parse_pixel_script};
 /// Re-export of `serde_json`, whose `Value` [`PixelScript::to_json`]

@@ -342,6 +342,7 @@ impl<'a> Parser<'a> {
         }
         self.bump();
         self.skip_ws();
+        let literal_at = self.pos + 1;
         let literal = self.literal()?;
         self.skip_ws();
         match self.peek() {
@@ -359,11 +360,13 @@ impl<'a> Parser<'a> {
                 ));
             }
         }
-        Ok(Condition::Predicate(Predicate {
-            operand,
-            method,
-            literal: literal.to_owned(),
-        }))
+        let predicate = Predicate::new(operand, method, literal).map_err(|e| {
+            RawDiagnostic::error(
+                literal_at + e.offset,
+                format!("invalid regular expression in `matches`: {}", e.message),
+            )
+        })?;
+        Ok(Condition::Predicate(predicate))
     }
 
     /// `true` or `false` not followed by `.`, `::` or `[` (which would make

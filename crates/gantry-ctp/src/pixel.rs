@@ -104,23 +104,11 @@ impl PixelScript {
     }
 
     /// The signature CTP would choose: the first whose condition matches
-    /// (see [`Condition::evaluate`]; `matches` tests are false).
+    /// (see [`Condition::evaluate`]).
     pub fn first_match(&self, lookup: &dyn Fn(&Operand) -> Option<String>) -> Option<&Signature> {
         self.signatures
             .iter()
             .find(|s| s.condition.evaluate(lookup))
-    }
-
-    /// [`PixelScript::first_match`] with a regex callback for `matches`
-    /// (see [`Condition::evaluate_with`]).
-    pub fn first_match_with(
-        &self,
-        lookup: &dyn Fn(&Operand) -> Option<String>,
-        matches: &dyn Fn(&str, &str) -> bool,
-    ) -> Option<&Signature> {
-        self.signatures
-            .iter()
-            .find(|s| s.condition.evaluate_with(lookup, matches))
     }
 
     /// Signatures that can never be chosen because an earlier one matches

@@ -74,30 +74,48 @@ fn numeric_comparisons_follow_ctp() {
 }
 
 #[test]
-fn matches_needs_a_regex_callback() {
-    let c = condition(r#"V.matches("GE.*")"#);
-    let lookup = |_: &Operand| Some("GE MEDICAL".to_owned());
-    assert!(
-        !c.evaluate(&lookup),
-        "without regex support `matches` is false"
-    );
-    let calls = std::cell::RefCell::new(Vec::new());
-    let matcher = |value: &str, pattern: &str| {
-        calls
-            .borrow_mut()
-            .push((value.to_owned(), pattern.to_owned()));
-        value.starts_with("GE")
-    };
-    assert!(c.evaluate_with(&lookup, &matcher));
-    assert_eq!(
-        calls.into_inner(),
-        [("GE MEDICAL".to_owned(), "GE.*".to_owned())]
-    );
-    // Backslashes reach the regex engine untouched.
-    let Condition::Predicate(p) = condition(r#"V.matches("\d+\.\d")"#) else {
-        panic!()
-    };
-    assert_eq!(p.literal, r"\d+\.\d");
+fn matches_is_a_whole_value_regex_match() {
+    let cases = [
+        (r"GE.*", "GE MEDICAL", true),
+        (r"GE", "GE MEDICAL", false), // the whole value, as Java's String.matches
+        (r"MEDICAL", "GE MEDICAL", false),
+        (r".*MEDICAL", "GE MEDICAL", true),
+        (r"\d+\.\d*", "12.5", true), // backslashes reach the engine untouched
+        (r"\d+\.\d*", "12x5", false),
+        (r"a|b", "a", true),
+        (r"a|b", "ab", false), // the alternation is inside the anchors
+        (r"(?i)philips.*", "Philips Medical Systems", true),
+        (r"[0-9]+", "512", true), // (no `{3}`: a signature ends at its first `}`)
+        (r"[0-9]+", "51a", false),
+        (r"", "", true),
+        (r"x?", "", true), // a missing attribute is the empty string
+    ];
+    for (pattern, value, expected) in cases {
+        let text = format!("V.matches(\"{pattern}\")");
+        assert_eq!(eval(&text, Some(value)), expected, "{value:?} {text}");
+    }
+    assert!(eval(r#"V.matches("x?")"#, None));
+    assert!(!eval(r#"V.matches("x")"#, None));
+    // A newline in a value is not swallowed by `$`-like anchoring.
+    assert!(!eval(r#"V.matches("GE")"#, Some("GE\n")));
+}
+
+#[test]
+fn matches_patterns_compile_at_construction() {
+    let ok = Predicate::new(Operand::keyword("V"), Method::Matches, r"\d+").unwrap();
+    assert!(ok.test("512"));
+    assert_eq!(ok.literal(), r"\d+");
+    let err = Predicate::new(Operand::keyword("V"), Method::Matches, "ab(c").unwrap_err();
+    assert_eq!(err.offset, 2, "{err}");
+    assert!(err.message.contains("unclosed group"), "{err}");
+    // A pattern that would only parse inside the anchoring group.
+    let err = Predicate::new(Operand::keyword("V"), Method::Matches, "a)|(b").unwrap_err();
+    assert_eq!(err.offset, 1, "{err}");
+    // Unsupported Java features are errors, not silent mismatches.
+    let err = Predicate::new(Operand::keyword("V"), Method::Matches, "(?=a)a").unwrap_err();
+    assert!(err.message.contains("look-around"), "{err}");
+    // Literals of the other methods are never patterns.
+    assert!(Predicate::new(Operand::keyword("V"), Method::Equals, "ab(c").is_ok());
 }
 
 #[test]
@@ -152,11 +170,7 @@ fn lookup_receives_the_whole_operand() {
 #[test]
 fn hand_built_conditions_render_in_ctp_syntax() {
     let test = |k: &str, lit: &str| {
-        Condition::Predicate(Predicate {
-            operand: Operand::keyword(k),
-            method: Method::Equals,
-            literal: lit.to_owned(),
-        })
+        Condition::Predicate(Predicate::new(Operand::keyword(k), Method::Equals, lit).unwrap())
     };
     let c = Condition::Not(Box::new(Condition::And(vec![
         test("A", "1"),

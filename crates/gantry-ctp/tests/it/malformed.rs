@@ -309,3 +309,27 @@ fn pathological_inputs_finish() {
         start.elapsed()
     );
 }
+
+#[test]
+fn invalid_regex_points_into_the_pattern() {
+    // The `(` of the unclosed group: line 2, column 24 (the pattern starts at 23).
+    let text = "Bad pattern\n  { Modality.matches(\"C(T\") }\n  (0,0,1,1)\n";
+    assert_one_error(text, 2, 24, "invalid regular expression in `matches`: unclosed group");
+    assert!(parse_pixel_script(text).signatures.is_empty());
+}
+
+#[test]
+fn unsupported_regex_features_are_errors() {
+    // Java has look-around and backreferences; Gantry's engine has neither,
+    // and a signature must not silently never match.
+    let text = "{ Rows.equals(\"512\") *\n    SeriesDescription.matches(\"(?!x).*\") }\n";
+    assert_one_error(text, 2, 32, "look-around");
+    let text = "{ SeriesDescription.matches(\"(a)\\1\") }\n";
+    assert_one_error(text, 1, 33, "backreferences");
+}
+
+#[test]
+fn a_pattern_escaping_the_anchors_is_an_error() {
+    // Wrapped as `\A(?:a)|(?:b)\z` this would parse, and match "a…" prefixes.
+    assert_one_error("{ V.matches(\"a)|(b\") }\n", 1, 15, "unopened group");
+}

@@ -57,11 +57,7 @@ fn layout(script: &PixelScript) -> Layout {
 }
 
 fn predicate(keyword: &str, method: Method, literal: &str) -> Condition {
-    Condition::Predicate(Predicate {
-        operand: Operand::keyword(keyword),
-        method,
-        literal: literal.to_owned(),
-    })
+    Condition::Predicate(Predicate::new(Operand::keyword(keyword), method, literal).unwrap())
 }
 
 fn signature_at(script: &PixelScript, line: u32) -> &gantry_ctp::Signature {
@@ -178,14 +174,14 @@ fn stock_signature_with_tags() {
         panic!("a test: {}", terms[3]);
     };
     assert_eq!(
-        rows.operand.path,
+        rows.operand().path,
         [Element::Tag {
             group: 0x0028,
             element: 0x0010
         }]
     );
-    assert_eq!(rows.method, Method::Equals);
-    assert_eq!(rows.literal, "446");
+    assert_eq!(rows.method(), Method::Equals);
+    assert_eq!(rows.literal(), "446");
 }
 
 #[test]
