@@ -1,16 +1,26 @@
-//! Reversible pseudonymisation with the project key (SPEC §6.6, AES-SIV).
+//! Reversible pseudonymisation (SPEC §6.6): the project key (AES-SIV) and
+//! recipient certificates (CMS, [`Recipient`]).
 //!
 //! For each instance, the original values of every top-level attribute the
 //! plan changes or removes (a change inside a sequence seals the whole
 //! original sequence) go into one item of Modified Attributes Sequence
 //! (0400,0550); that data set, encoded in Explicit VR Little Endian, is
-//! encrypted into one item of Encrypted Attributes Sequence (0400,0500):
+//! encrypted into items of Encrypted Attributes Sequence (0400,0500):
 //! Encrypted Content Transfer Syntax UID (0400,0510) = 1.2.840.10008.1.2.1
 //! and Encrypted Content (0400,0520) = the sealed bytes. Every instance is
 //! sealed on its own; nothing is copied across a patient.
 //!
-//! Sealed bytes (Gantry's own format for the project-key path; the
-//! certificate path uses standard CMS):
+//! [`seal_for`] writes one item per recipient certificate first (CMS
+//! EnvelopedData, readable by GDCM's `gdcmanon -d` and `openssl cms
+//! -decrypt`; GDCM opens only the first item, so the first recipient is the
+//! one GDCM users should be), then, with a project key, one AES-SIV item.
+//! [`open`] opens the project-key item, [`open_with_private_key`] a
+//! recipient's; [`restore`] puts the originals back.
+//!
+//! # Project key
+//!
+//! Sealed bytes (Gantry's own format; the certificate path uses standard
+//! CMS, see the `recipient` module):
 //!
 //! ```text
 //! "GANTRY-SIV1"  (11 bytes, format magic)
@@ -18,12 +28,24 @@
 //! AES-256-SIV(key = the keyring's seal key, AD = [magic, new SOPInstanceUID], plaintext)
 //! ```
 //!
-//! AES-SIV is deterministic and misuse-resistant: the same instance sealed
-//! twice with the same key gives the same bytes (so exports stay
-//! byte-identical across runs). Binding the new SOPInstanceUID as
-//! associated data means a sealed item moved to another instance does not
-//! open. Opening distinguishes a wrong key (the fingerprint differs) from
-//! tampered content (authentication fails).
+//! The plaintext puts the instance's Specific Character Set first at the top
+//! level, then (0400,0550). AES-SIV is deterministic and misuse-resistant:
+//! the same instance sealed twice with the same key gives the same bytes
+//! (so exports stay byte-identical across runs). Binding the new
+//! SOPInstanceUID as associated data means a sealed item moved to another
+//! instance does not open. Opening distinguishes a wrong key (the
+//! fingerprint differs) from tampered content (authentication fails).
+//!
+//! # Recipient certificates
+//!
+//! CMS items are not deterministic (a fresh content key and IV each time),
+//! so an export sealed for recipients is not byte-identical across runs.
+//! Opening distinguishes a certificate no item is addressed to
+//! ([`SealError::NoRecipient`]), a private key that opens no recipient's
+//! content key ([`SealError::WrongPrivateKey`]) and content that does not
+//! decrypt to a Modified Attributes Sequence item
+//! ([`SealError::CmsAltered`]); CBC is not authenticated, see the `recipient`
+//! module for what that check can and cannot catch.
 
 use aes_siv::KeyInit;
 use aes_siv::siv::Aes256Siv;
@@ -31,11 +53,18 @@ use dicom_core::ops::AttributeSelectorStep;
 use dicom_core::value::DataSetSequence;
 use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_encoding::TransferSyntaxIndex;
+use dicom_encoding::text::SpecificCharacterSet;
 use dicom_object::InMemDicomObject;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 
 use crate::keys::Keyring;
 use crate::plan::Plan;
+
+mod recipient;
+#[cfg(test)]
+mod tests;
+
+pub use recipient::{Recipient, RecipientError, RecipientKey};
 
 /// Encrypted Attributes Sequence.
 pub const ENCRYPTED_ATTRIBUTES_SEQUENCE: Tag = Tag(0x0400, 0x0500);
@@ -85,6 +114,39 @@ pub enum SealError {
     /// Encoding the originals failed.
     #[error("cannot encode the original attributes: {0}")]
     Encode(String),
+    /// The operating system's random source failed (CMS needs fresh keys).
+    #[error("cannot draw random bytes from the operating system for a CMS content key")]
+    Random,
+    /// No item is CMS for a certificate (e.g. sealed with a project key
+    /// only).
+    #[error(
+        "no item of the Encrypted Attributes Sequence is CMS for a certificate (was it sealed with a project key only? then use --key)"
+    )]
+    NotCms,
+    /// CMS items exist, but none is addressed to the given certificate.
+    #[error(
+        "no recipient of the Encrypted Attributes matches certificate {certificate} (issuer and serial number): it was not sealed for this certificate"
+    )]
+    NoRecipient {
+        /// SHA-256 fingerprint of the certificate given.
+        certificate: String,
+    },
+    /// Without a certificate: the private key opens none of the recipients'
+    /// content-encryption keys.
+    #[error(
+        "the private key opens no recipient's content-encryption key: wrong private key, or not sealed for it"
+    )]
+    WrongPrivateKey,
+    /// The recipient's item does not decrypt to a Modified Attributes
+    /// Sequence item (CBC has no authentication: this is how alteration
+    /// shows).
+    #[error(
+        "the Encrypted Content does not decrypt to a Modified Attributes Sequence item ({0}): it was altered, or this is the wrong private key"
+    )]
+    CmsAltered(String),
+    /// CMS that Gantry does not read (e.g. Triple-DES).
+    #[error("unsupported CMS in the Encrypted Content: {0}")]
+    UnsupportedCms(String),
 }
 
 /// The original top-level elements the plan changes or removes.
@@ -108,57 +170,98 @@ pub fn originals(original: &InMemDicomObject, plan: &Plan) -> InMemDicomObject {
     InMemDicomObject::from_element_iter(tags.into_iter().filter_map(|t| original.get(t).cloned()))
 }
 
-/// Seal the originals into an Encrypted Attributes Sequence element.
+/// Seal the originals into an Encrypted Attributes Sequence element with
+/// the project key (one AES-SIV item).
 pub fn seal(
     originals: InMemDicomObject,
     keys: &Keyring,
     new_sop_instance_uid: &str,
 ) -> Result<DataElement<InMemDicomObject>, SealError> {
+    seal_for(originals, Some(keys), &[], new_sop_instance_uid)
+}
+
+/// Seal the originals into an Encrypted Attributes Sequence element: one
+/// CMS item per recipient certificate, in the order given, then one AES-SIV
+/// item when a project key is given.
+pub fn seal_for(
+    originals: InMemDicomObject,
+    keys: Option<&Keyring>,
+    recipients: &[Recipient],
+    new_sop_instance_uid: &str,
+) -> Result<DataElement<InMemDicomObject>, SealError> {
     let ts = TransferSyntaxRegistry
         .get(EXPLICIT_VR_LE)
         .ok_or_else(|| SealError::Encode("Explicit VR Little Endian is not available".into()))?;
-    // The character set goes first, at the top level, so that text is
-    // encoded (and later decoded) in the instance's own repertoire.
+    let mut items = Vec::with_capacity(recipients.len() + 1);
+    // The character set (if any) is the item's first element, so the text
+    // after it is encoded in the instance's own repertoire.
     let charset = originals
         .get(dicom_dictionary_std::tags::SPECIFIC_CHARACTER_SET)
         .cloned();
-    let dataset =
-        InMemDicomObject::from_element_iter(charset.into_iter().chain([DataElement::new(
-            MODIFIED_ATTRIBUTES_SEQUENCE,
-            VR::SQ,
-            DataSetSequence::from(vec![originals]),
-        )]));
-    let mut plaintext = Vec::new();
-    dataset
-        .write_dataset_with_ts(&mut plaintext, ts)
-        .map_err(|e| SealError::Encode(e.to_string()))?;
-    let mut cipher = cipher(keys);
-    let sealed = cipher
-        .encrypt(
-            [MAGIC.as_slice(), new_sop_instance_uid.as_bytes()],
-            &plaintext,
-        )
-        .map_err(|_| SealError::Encode("AES-SIV refused the input".into()))?;
-    let mut content = Vec::with_capacity(MAGIC.len() + FINGERPRINT_LEN + sealed.len());
-    content.extend_from_slice(MAGIC);
-    content.extend_from_slice(fingerprint_bytes(keys).as_bytes());
-    content.extend_from_slice(&sealed);
+    let modified = DataElement::new(
+        MODIFIED_ATTRIBUTES_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![originals]),
+    );
+    if !recipients.is_empty() {
+        // As GDCM: the plaintext is the (0400,0550) element alone.
+        let dataset = InMemDicomObject::from_element_iter([modified.clone()]);
+        let mut plaintext = Vec::new();
+        dataset
+            .write_dataset_with_ts(&mut plaintext, ts)
+            .map_err(|e| SealError::Encode(e.to_string()))?;
+        for recipient in recipients {
+            items.push(encrypted_item(recipient::envelop(&plaintext, recipient)?));
+        }
+        zeroize::Zeroize::zeroize(&mut plaintext);
+    }
+    if let Some(keys) = keys {
+        // The character set goes first, at the top level too (the format
+        // this item has always had).
+        let dataset = InMemDicomObject::from_element_iter(charset.into_iter().chain([modified]));
+        let mut plaintext = Vec::new();
+        dataset
+            .write_dataset_with_ts(&mut plaintext, ts)
+            .map_err(|e| SealError::Encode(e.to_string()))?;
+        let mut cipher = cipher(keys);
+        let sealed = cipher
+            .encrypt(
+                [MAGIC.as_slice(), new_sop_instance_uid.as_bytes()],
+                &plaintext,
+            )
+            .map_err(|_| SealError::Encode("AES-SIV refused the input".into()))?;
+        zeroize::Zeroize::zeroize(&mut plaintext);
+        let mut content = Vec::with_capacity(MAGIC.len() + FINGERPRINT_LEN + sealed.len());
+        content.extend_from_slice(MAGIC);
+        content.extend_from_slice(fingerprint_bytes(keys).as_bytes());
+        content.extend_from_slice(&sealed);
+        items.push(encrypted_item(content));
+    }
+    if items.is_empty() {
+        return Err(SealError::Encode(
+            "nothing to seal with: no project key and no recipient".into(),
+        ));
+    }
+    Ok(DataElement::new(
+        ENCRYPTED_ATTRIBUTES_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(items),
+    ))
+}
+
+/// One Encrypted Attributes Sequence item around sealed bytes.
+fn encrypted_item(mut content: Vec<u8>) -> InMemDicomObject {
     if content.len() % 2 == 1 {
         content.push(0); // OB values have even length; stripped on opening
     }
-    let item = InMemDicomObject::from_element_iter([
+    InMemDicomObject::from_element_iter([
         DataElement::new(
             ENCRYPTED_CONTENT_TRANSFER_SYNTAX_UID,
             VR::UI,
             PrimitiveValue::from(EXPLICIT_VR_LE),
         ),
         DataElement::new(ENCRYPTED_CONTENT, VR::OB, PrimitiveValue::from(content)),
-    ]);
-    Ok(DataElement::new(
-        ENCRYPTED_ATTRIBUTES_SEQUENCE,
-        VR::SQ,
-        DataSetSequence::from(vec![item]),
-    ))
+    ])
 }
 
 /// Open the project-key item of a sealed instance: the Modified
@@ -212,16 +315,99 @@ fn open_content(content: &[u8], keys: &Keyring, sop: &str) -> Result<InMemDicomO
             _ => Err(aes_siv::Error),
         })
         .map_err(|_| SealError::Tampered)?;
+    modified_item(&plaintext, None).map_err(SealError::Malformed)
+}
+
+/// Open the item of a sealed instance addressed to `key`'s certificate (or,
+/// without a certificate, the first one its private key opens): the
+/// Modified Attributes Sequence item with the originals. Reads what GDCM's
+/// `gdcmanon -e` writes too.
+pub fn open_with_private_key(
+    deidentified: &InMemDicomObject,
+    key: &RecipientKey,
+) -> Result<InMemDicomObject, SealError> {
+    let sequence = deidentified
+        .get(ENCRYPTED_ATTRIBUTES_SEQUENCE)
+        .and_then(|e| e.items())
+        .ok_or(SealError::NotSealed)?;
+    // Text in a plaintext without its own Specific Character Set (GDCM
+    // seals none) is in the file's.
+    let charset = deidentified
+        .get(dicom_dictionary_std::tags::SPECIFIC_CHARACTER_SET)
+        .and_then(|e| e.to_str().ok())
+        .and_then(|s| {
+            let code = s.split('\\').next().unwrap_or_default().trim().to_string();
+            SpecificCharacterSet::from_code(&code)
+        });
+    let (mut cms_seen, mut altered, mut unsupported) = (false, None, None);
+    for item in sequence {
+        let Some(content) = item.get(ENCRYPTED_CONTENT).and_then(|e| e.to_bytes().ok()) else {
+            continue;
+        };
+        if content.starts_with(MAGIC) {
+            continue;
+        }
+        match recipient::open_item(&content, key) {
+            recipient::ItemOutcome::Opened(mut plaintext) => {
+                cms_seen = true;
+                let opened = modified_item(&plaintext, charset.clone());
+                zeroize::Zeroize::zeroize(&mut plaintext);
+                match opened {
+                    Ok(originals) => return Ok(originals),
+                    Err(why) => altered = Some(why),
+                }
+            }
+            recipient::ItemOutcome::NotCms => {}
+            recipient::ItemOutcome::NotForUs => cms_seen = true,
+            recipient::ItemOutcome::Undecryptable(why) => {
+                cms_seen = true;
+                altered = Some(why.to_string());
+            }
+            recipient::ItemOutcome::Unsupported(why) => {
+                cms_seen = true;
+                unsupported = Some(why);
+            }
+        }
+    }
+    Err(match (altered, unsupported, cms_seen) {
+        (Some(why), _, _) => SealError::CmsAltered(why),
+        (None, Some(why), _) => SealError::UnsupportedCms(why),
+        (None, None, true) => match key.certificate_fingerprint() {
+            Some(certificate) => SealError::NoRecipient {
+                certificate: certificate.to_string(),
+            },
+            None => SealError::WrongPrivateKey,
+        },
+        (None, None, false) => SealError::NotCms,
+    })
+}
+
+/// The single Modified Attributes Sequence item of a decrypted Encrypted
+/// Attributes data set; the error says what is wrong, never a value.
+fn modified_item(
+    plaintext: &[u8],
+    charset: Option<SpecificCharacterSet>,
+) -> Result<InMemDicomObject, String> {
     let ts = TransferSyntaxRegistry
         .get(EXPLICIT_VR_LE)
-        .ok_or_else(|| SealError::Malformed("Explicit VR Little Endian is not available".into()))?;
-    let dataset = InMemDicomObject::read_dataset_with_ts(std::io::Cursor::new(plaintext), ts)
-        .map_err(|e| SealError::Malformed(e.to_string()))?;
-    dataset
+        .ok_or_else(|| "Explicit VR Little Endian is not available".to_string())?;
+    let source = std::io::Cursor::new(plaintext);
+    let dataset = match charset {
+        Some(cs) => InMemDicomObject::read_dataset_with_ts_cs(source, ts, cs),
+        None => InMemDicomObject::read_dataset_with_ts(source, ts),
+    }
+    .map_err(|_| "not an Explicit VR Little Endian data set".to_string())?;
+    match dataset
         .get(MODIFIED_ATTRIBUTES_SEQUENCE)
         .and_then(|e| e.items())
-        .and_then(|items| items.first().cloned())
-        .ok_or_else(|| SealError::Malformed("no Modified Attributes Sequence item".into()))
+    {
+        Some([item]) => Ok(item.clone()),
+        Some(items) => Err(format!(
+            "{} Modified Attributes Sequence items, not one",
+            items.len()
+        )),
+        None => Err("no Modified Attributes Sequence".into()),
+    }
 }
 
 /// Put the originals back into a copy of the de-identified data set:
