@@ -83,6 +83,49 @@ pub enum CodecError {
         /// nothing can.
         remedy: String,
     },
+    /// A frame index past the last frame.
+    #[error("frame index {index} is out of range: the pixel data has {frames} frame(s)")]
+    FrameIndex {
+        /// The 0-based index asked for.
+        index: u32,
+        /// Frames the pixel data has (NumberOfFrames).
+        frames: u32,
+    },
+    /// The pixel value or a frame does not fit what the transfer syntax or
+    /// the pixel format says (native value for an encapsulated syntax, a
+    /// compressed frame whose size differs from Rows/Columns, samples of
+    /// the wrong type, …).
+    #[error("{detail}")]
+    Mismatch {
+        /// What does not fit (sizes, counts, attribute names only).
+        detail: String,
+    },
+    /// A codec backend reported an error.
+    #[error("{library} failed: {detail}")]
+    Backend {
+        /// The backend library.
+        library: &'static str,
+        /// Its message (about the stream's structure, never sample values).
+        detail: String,
+    },
+    /// A codec backend panicked; the panic was caught.
+    #[error("{library} panicked on this input (malformed or hostile data); the panic was caught")]
+    Panicked {
+        /// The backend library.
+        library: &'static str,
+    },
+    /// An error while decoding or encoding one frame in a transfer syntax.
+    #[error("{operation} frame {frame} of transfer syntax {transfer_syntax}: {inner}")]
+    InFrame {
+        /// Decoding or encoding.
+        operation: Operation,
+        /// Transfer syntax UID (a public constant, not identifying).
+        transfer_syntax: String,
+        /// Frame number, 1-based as DICOM numbers frames.
+        frame: u32,
+        /// What failed.
+        inner: Box<CodecError>,
+    },
     /// An error in one frame of a multi-frame operation.
     #[error("frame {frame}: {inner}")]
     Frame {
@@ -99,6 +142,28 @@ impl CodecError {
         CodecError::Frame {
             frame: u32::try_from(index).unwrap_or(u32::MAX).saturating_add(1),
             inner: Box::new(self),
+        }
+    }
+}
+
+impl CodecError {
+    /// Wraps `self` with the operation, transfer syntax and (0-based) frame
+    /// `index` it happened in; [`CodecError::Unsupported`] and errors
+    /// already wrapped are returned as they are.
+    pub(crate) fn in_transfer_syntax(
+        self,
+        operation: Operation,
+        transfer_syntax: &str,
+        index: u32,
+    ) -> Self {
+        match self {
+            CodecError::Unsupported { .. } | CodecError::InFrame { .. } => self,
+            inner => CodecError::InFrame {
+                operation,
+                transfer_syntax: transfer_syntax.trim_end_matches(['\0', ' ']).to_owned(),
+                frame: index.saturating_add(1),
+                inner: Box::new(inner),
+            },
         }
     }
 }

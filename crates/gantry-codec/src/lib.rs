@@ -80,16 +80,29 @@
 //! codec backends and C. It is part of the bottom layer and depends on no
 //! other Gantry crate.
 #![deny(missing_docs)]
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
+mod codestream;
+mod convert;
+mod decode;
+#[cfg(any(feature = "jpeg", feature = "charls", feature = "openjpeg"))]
+mod dicom_rs;
 mod encapsulated;
+mod encode;
 mod error;
+mod fragments;
 mod frame;
+#[cfg(feature = "openjpeg")]
+mod j2k;
+#[cfg(feature = "charls")]
+mod jpegls;
 mod layout;
 mod rle;
 mod support;
 
+pub use decode::{PixelData, PixelValue, decode_frame};
 pub use encapsulated::{Encapsulated, decapsulate, encapsulate};
+pub use encode::{Encoded, Encoder, PixelVr, encode};
 pub use error::{CodecError, Result};
 pub use frame::{Frame, Photometric, PixelFormat, Samples};
 pub use layout::FrameLayout;

@@ -35,7 +35,7 @@ pub enum Language {
     Cpp,
 }
 
-/// A backend that a cargo feature of this crate would bring in.
+/// A backend that a cargo feature of this crate brings in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Backend {
     /// The gantry-codec cargo feature.
@@ -46,6 +46,28 @@ pub struct Backend {
     pub language: Language,
 }
 
+impl Backend {
+    /// Whether this build has the backend's cargo feature on.
+    pub fn is_enabled(&self) -> bool {
+        feature_enabled(self.feature)
+    }
+}
+
+/// The backend features this build of gantry-codec has.
+const ENABLED_FEATURES: &[&str] = &[
+    #[cfg(feature = "jpeg")]
+    "jpeg",
+    #[cfg(feature = "charls")]
+    "charls",
+    #[cfg(feature = "openjpeg")]
+    "openjpeg",
+];
+
+/// Whether gantry-codec was built with cargo feature `feature`.
+fn feature_enabled(feature: &str) -> bool {
+    ENABLED_FEATURES.contains(&feature)
+}
+
 /// How one direction of one transfer syntax is handled.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -54,9 +76,15 @@ pub enum Support {
     Native,
     /// Implemented in this crate, in pure Rust, in every build.
     Builtin,
+    /// Implemented behind a cargo feature of this crate: available when
+    /// one of these backends' features is on (see [`Backend::is_enabled`]).
+    Feature(&'static [Backend]),
     /// Would come from one of these backends, behind a cargo feature of
     /// this crate that is planned but not implemented yet.
     Planned(&'static [Backend]),
+    /// Deliberately not offered, for the reason given (for example a
+    /// lossy encoder: Gantry re-encodes losslessly).
+    NotOffered(&'static str),
     /// No backend: neither dicom-rs 0.10 nor Gantry can do it.
     Unavailable,
 }
@@ -64,7 +92,11 @@ pub enum Support {
 impl Support {
     /// Whether this build can do it.
     pub fn is_available(&self) -> bool {
-        matches!(self, Support::Native | Support::Builtin)
+        match self {
+            Support::Native | Support::Builtin => true,
+            Support::Feature(backends) => backends.iter().any(Backend::is_enabled),
+            Support::Planned(_) | Support::NotOffered(_) | Support::Unavailable => false,
+        }
     }
 }
 
@@ -83,34 +115,32 @@ pub struct TransferSyntaxSupport {
 
 const JPEG_DECODER: &[Backend] = &[Backend {
     feature: "jpeg",
-    library: "jpeg-decoder (through dicom-pixeldata)",
+    library: "jpeg-decoder (through dicom-transfer-syntax-registry)",
     language: Language::Rust,
 }];
-const JPEG_ENCODER: &[Backend] = &[Backend {
+const JPEG_8BIT_DECODER: &[Backend] = &[Backend {
     feature: "jpeg",
-    library: "jpeg-encoder (through dicom-pixeldata; 8-bit input only)",
+    library: "jpeg-decoder (through dicom-transfer-syntax-registry; 8-bit frames only, 12-bit DCT is not supported)",
     language: Language::Rust,
 }];
-const CHARLS: &[Backend] = &[Backend {
+const CHARLS_DECODER: &[Backend] = &[Backend {
     feature: "charls",
-    library: "CharLS (needs cmake)",
+    library: "CharLS through dicom-transfer-syntax-registry (needs cmake)",
     language: Language::Cpp,
 }];
-const J2K_DECODERS: &[Backend] = &[
-    Backend {
-        feature: "openjp2",
-        library: "openjp2 (Rust port of OpenJPEG)",
-        language: Language::Rust,
-    },
-    Backend {
-        feature: "openjpeg",
-        library: "OpenJPEG (openjpeg-sys)",
-        language: Language::C,
-    },
-];
+const CHARLS_ENCODER: &[Backend] = &[Backend {
+    feature: "charls",
+    library: "CharLS, lossless, interleaved colour (needs cmake)",
+    language: Language::Cpp,
+}];
+const J2K_DECODER: &[Backend] = &[Backend {
+    feature: "openjpeg",
+    library: "OpenJPEG (openjpeg-sys) through dicom-transfer-syntax-registry",
+    language: Language::C,
+}];
 const J2K_ENCODER: &[Backend] = &[Backend {
     feature: "openjpeg",
-    library: "OpenJPEG (openjpeg-sys), lossless",
+    library: "OpenJPEG (openjpeg-sys), reversible 5/3 wavelet, no colour transform",
     language: Language::C,
 }];
 const JXL_DECODER: &[Backend] = &[Backend {
@@ -123,6 +153,9 @@ const JXL_ENCODER: &[Backend] = &[Backend {
     library: "zune-jpegxl, lossless",
     language: Language::Rust,
 }];
+
+/// Why lossy encoders are not offered.
+const LOSSY: &str = "lossy; Gantry re-encodes losslessly (SPEC 9)";
 
 const fn row(
     uid: &'static str,
@@ -138,7 +171,7 @@ const fn row(
     }
 }
 
-use Support::{Builtin, Native, Planned, Unavailable};
+use Support::{Builtin, Feature, Native, NotOffered, Planned, Unavailable};
 
 /// The support table; keep it in step with the table in the crate docs
 /// (a unit test checks that every UID appears there).
@@ -171,79 +204,81 @@ static TABLE: &[TransferSyntaxSupport] = &[
     row(
         "1.2.840.10008.1.2.4.50",
         "JPEG Baseline (Process 1)",
-        Planned(JPEG_DECODER),
-        Planned(JPEG_ENCODER),
+        Feature(JPEG_DECODER),
+        NotOffered(
+            "lossy, and dicom-rs's encoder silently cuts 12/16-bit input to 8 bits; Gantry re-encodes losslessly (SPEC 9)",
+        ),
     ),
     row(
         "1.2.840.10008.1.2.4.51",
         "JPEG Extended (Process 2 & 4)",
-        Unavailable,
-        Unavailable,
+        Feature(JPEG_8BIT_DECODER),
+        NotOffered(LOSSY),
     ),
     row(
         "1.2.840.10008.1.2.4.57",
         "JPEG Lossless, Non-Hierarchical (Process 14)",
-        Planned(JPEG_DECODER),
+        Feature(JPEG_DECODER),
         Unavailable,
     ),
     row(
         "1.2.840.10008.1.2.4.70",
         "JPEG Lossless, Non-Hierarchical, First-Order Prediction (Process 14 [Selection Value 1])",
-        Planned(JPEG_DECODER),
+        Feature(JPEG_DECODER),
         Unavailable,
     ),
     row(
         "1.2.840.10008.1.2.4.80",
         "JPEG-LS Lossless Image Compression",
-        Planned(CHARLS),
-        Planned(CHARLS),
+        Feature(CHARLS_DECODER),
+        Feature(CHARLS_ENCODER),
     ),
     row(
         "1.2.840.10008.1.2.4.81",
         "JPEG-LS Lossy (Near-Lossless) Image Compression",
-        Planned(CHARLS),
-        Planned(CHARLS),
+        Feature(CHARLS_DECODER),
+        NotOffered(LOSSY),
     ),
     row(
         "1.2.840.10008.1.2.4.90",
         "JPEG 2000 Image Compression (Lossless Only)",
-        Planned(J2K_DECODERS),
-        Planned(J2K_ENCODER),
+        Feature(J2K_DECODER),
+        Feature(J2K_ENCODER),
     ),
     row(
         "1.2.840.10008.1.2.4.91",
         "JPEG 2000 Image Compression",
-        Planned(J2K_DECODERS),
-        Unavailable,
+        Feature(J2K_DECODER),
+        NotOffered(LOSSY),
     ),
     row(
         "1.2.840.10008.1.2.4.92",
         "JPEG 2000 Part 2 Multi-component Image Compression (Lossless Only)",
-        Planned(J2K_DECODERS),
+        Feature(J2K_DECODER),
         Unavailable,
     ),
     row(
         "1.2.840.10008.1.2.4.93",
         "JPEG 2000 Part 2 Multi-component Image Compression",
-        Planned(J2K_DECODERS),
+        Feature(J2K_DECODER),
         Unavailable,
     ),
     row(
         "1.2.840.10008.1.2.4.201",
         "High-Throughput JPEG 2000 Image Compression (Lossless Only)",
-        Planned(J2K_DECODERS),
+        Feature(J2K_DECODER),
         Unavailable,
     ),
     row(
         "1.2.840.10008.1.2.4.202",
         "High-Throughput JPEG 2000 with RPCL Options Image Compression (Lossless Only)",
-        Planned(J2K_DECODERS),
+        Feature(J2K_DECODER),
         Unavailable,
     ),
     row(
         "1.2.840.10008.1.2.4.203",
         "High-Throughput JPEG 2000 Image Compression",
-        Planned(J2K_DECODERS),
+        Feature(J2K_DECODER),
         Unavailable,
     ),
     row(
@@ -292,8 +327,10 @@ pub fn transfer_syntax(transfer_syntax_uid: &str) -> Option<&'static TransferSyn
 /// use gantry_codec::{require, Operation};
 ///
 /// assert!(require("1.2.840.10008.1.2.5", Operation::Encode).is_ok());
-/// let err = require("1.2.840.10008.1.2.4.90", Operation::Decode).unwrap_err();
-/// assert!(err.to_string().contains("`openjp2`"));
+/// let err = require("1.2.840.10008.1.2.4.50", Operation::Encode).unwrap_err();
+/// assert!(err.to_string().contains("not offered"));
+/// let err = require("1.2.840.10008.1.2.4.110", Operation::Decode).unwrap_err();
+/// assert!(err.to_string().contains("`jpegxl`"));
 /// ```
 pub fn require(transfer_syntax_uid: &str, operation: Operation) -> Result<()> {
     let unsupported = |remedy: String| CodecError::Unsupported {
@@ -310,33 +347,43 @@ pub fn require(transfer_syntax_uid: &str, operation: Operation) -> Result<()> {
         Operation::Decode => row.decode,
         Operation::Encode => row.encode,
     };
+    let describe = |backends: &[Backend]| -> String {
+        backends
+            .iter()
+            .map(|b| {
+                let language = match b.language {
+                    Language::Rust => "pure Rust",
+                    Language::C => "links C",
+                    Language::Cpp => "links C++",
+                };
+                format!("`{}` ({}: {})", b.feature, language, b.library)
+            })
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
     match support {
         Native | Builtin => Ok(()),
-        Planned(backends) => {
-            let options: Vec<String> = backends
-                .iter()
-                .map(|b| {
-                    let language = match b.language {
-                        Language::Rust => "pure Rust",
-                        Language::C => "links C",
-                        Language::Cpp => "links C++",
-                    };
-                    format!("`{}` ({}: {})", b.feature, language, b.library)
-                })
-                .collect();
-            Err(unsupported(format!(
-                "{} needs gantry-codec's cargo feature {} (planned, not implemented yet)",
-                row.name,
-                options.join(" or ")
-            )))
+        Feature(backends) if support.is_available() => {
+            debug_assert!(backends.iter().any(Backend::is_enabled));
+            Ok(())
         }
-        Unavailable => Err(unsupported(format!(
-            "no backend for {} {}: neither dicom-rs 0.10 nor Gantry implements it",
+        Feature(backends) => Err(unsupported(format!(
+            "{} needs gantry-codec's cargo feature {}, which this build does not have",
             row.name,
-            match operation {
-                Operation::Decode => "decoding",
-                Operation::Encode => "encoding",
-            }
+            describe(backends)
+        ))),
+        Planned(backends) => Err(unsupported(format!(
+            "{} needs gantry-codec's cargo feature {} (planned, not implemented yet)",
+            row.name,
+            describe(backends)
+        ))),
+        NotOffered(reason) => Err(unsupported(format!(
+            "{} {operation} is not offered: {reason}",
+            row.name
+        ))),
+        Unavailable => Err(unsupported(format!(
+            "no backend for {} {operation}: neither dicom-rs 0.10 nor Gantry implements it",
+            row.name
         ))),
     }
 }
