@@ -314,7 +314,12 @@ fn pathological_inputs_finish() {
 fn invalid_regex_points_into_the_pattern() {
     // The `(` of the unclosed group: line 2, column 24 (the pattern starts at 23).
     let text = "Bad pattern\n  { Modality.matches(\"C(T\") }\n  (0,0,1,1)\n";
-    assert_one_error(text, 2, 24, "invalid regular expression in `matches`: unclosed group");
+    assert_one_error(
+        text,
+        2,
+        24,
+        "invalid regular expression in `matches`: unclosed group",
+    );
     assert!(parse_pixel_script(text).signatures.is_empty());
 }
 
