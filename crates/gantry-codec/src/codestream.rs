@@ -46,6 +46,13 @@ pub(crate) struct JpegHeader {
     /// JPEG-LS only: the first scan's interleave mode (0 none, 1 line,
     /// 2 sample).
     pub(crate) interleave: u8,
+    /// The first three component identifiers (1 2 3 suggests YCbCr,
+    /// 'R' 'G' 'B' RGB).
+    pub(crate) component_ids: [u8; 3],
+    /// A JFIF APP0 segment is present (YCbCr).
+    pub(crate) jfif: bool,
+    /// The transform flag of an Adobe APP14 segment (0 none, 1 YCbCr).
+    pub(crate) adobe_transform: Option<u8>,
 }
 
 impl JpegHeader {
@@ -69,6 +76,8 @@ pub(crate) fn jpeg_header(data: &[u8]) -> Result<JpegHeader> {
     }
     let mut at = 2;
     let mut header: Option<JpegHeader> = None;
+    let mut jfif = false;
+    let mut adobe_transform = None;
     loop {
         // Markers may be preceded by any number of 0xFF fill bytes.
         while data.get(at) == Some(&0xFF) && data.get(at + 1) == Some(&0xFF) {
@@ -104,6 +113,7 @@ pub(crate) fn jpeg_header(data: &[u8]) -> Result<JpegHeader> {
                 if segment.len() < 6 {
                     return Err(malformed(WHAT, "frame header shorter than 6 bytes"));
                 }
+                let id = |c: usize| segment.get(6 + 3 * c).copied().unwrap_or(0);
                 header = Some(JpegHeader {
                     sof: marker,
                     precision: segment[0],
@@ -112,7 +122,14 @@ pub(crate) fn jpeg_header(data: &[u8]) -> Result<JpegHeader> {
                     components: segment[5],
                     scan_components: 0,
                     interleave: 0,
+                    component_ids: [id(0), id(1), id(2)],
+                    jfif: false,
+                    adobe_transform: None,
                 });
+            }
+            0xE0 if segment.starts_with(b"JFIF\0") => jfif = true,
+            0xEE if segment.starts_with(b"Adobe") => {
+                adobe_transform = segment.get(11).copied();
             }
             0xDA => {
                 let mut header =
@@ -121,6 +138,8 @@ pub(crate) fn jpeg_header(data: &[u8]) -> Result<JpegHeader> {
                     .first()
                     .ok_or_else(|| malformed(WHAT, "empty scan header"))?;
                 header.scan_components = ns;
+                header.jfif = jfif;
+                header.adobe_transform = adobe_transform;
                 // Ns, Ns × (Cs, Tm/Td-Ta), then NEAR (Ss), ILV (Se), …
                 header.interleave = segment
                     .get(1 + 2 * usize::from(ns) + 1)
@@ -288,6 +307,9 @@ mod tests {
                 components: 3,
                 scan_components: 3,
                 interleave: 1,
+                component_ids: [1, 2, 3],
+                jfif: false,
+                adobe_transform: None,
             }
         );
         assert!(!header.is_dct());

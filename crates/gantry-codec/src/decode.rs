@@ -267,7 +267,7 @@ fn decode_compressed(uid: &str, kind: Kind, format: PixelFormat, data: &[u8]) ->
                 planar_configuration: 0,
                 ..format
             };
-            backend_decode(uid, out, data, header.precision, "jpeg-decoder")
+            jpeg_decode(data, &header, format.photometric, out)
         }
         Kind::JpegLs => {
             let header = codestream::jpeg_header(data)?;
@@ -376,11 +376,35 @@ fn check_precision(what: &str, format: PixelFormat, precision: u8) -> Result<()>
     Ok(())
 }
 
+#[cfg(feature = "jpeg")]
+fn jpeg_decode(
+    data: &[u8],
+    header: &codestream::JpegHeader,
+    declared: Photometric,
+    out: PixelFormat,
+) -> Result<Frame> {
+    crate::jpeg::decode(data, header, declared, out)
+}
+
+#[cfg(not(feature = "jpeg"))]
+fn jpeg_decode(
+    _data: &[u8],
+    _header: &codestream::JpegHeader,
+    _declared: Photometric,
+    _out: PixelFormat,
+) -> Result<Frame> {
+    // `require` has already refused: no backend is built in.
+    Err(CodecError::Backend {
+        library: "jpeg-decoder",
+        detail: "not built into this gantry-codec".to_owned(),
+    })
+}
+
 /// Decodes with the dicom-rs adapter into `out`. JPEG and JPEG-LS
 /// decoders hand back one byte per sample when the codestream's
 /// `precision` is 8 bits or less, whatever Bits Allocated is: such samples
 /// are widened to `out`'s 16 bits.
-#[cfg(any(feature = "jpeg", feature = "charls", feature = "openjpeg"))]
+#[cfg(any(feature = "charls", feature = "openjpeg"))]
 fn backend_decode(
     uid: &str,
     out: PixelFormat,
@@ -410,7 +434,7 @@ fn backend_decode(
     })
 }
 
-#[cfg(not(any(feature = "jpeg", feature = "charls", feature = "openjpeg")))]
+#[cfg(not(any(feature = "charls", feature = "openjpeg")))]
 fn backend_decode(
     _uid: &str,
     _out: PixelFormat,

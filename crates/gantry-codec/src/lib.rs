@@ -85,7 +85,7 @@
 mod codestream;
 mod convert;
 mod decode;
-#[cfg(any(feature = "jpeg", feature = "charls", feature = "openjpeg"))]
+#[cfg(any(feature = "charls", feature = "openjpeg"))]
 mod dicom_rs;
 mod encapsulated;
 mod encode;
@@ -94,6 +94,8 @@ mod fragments;
 mod frame;
 #[cfg(feature = "openjpeg")]
 mod j2k;
+#[cfg(feature = "jpeg")]
+mod jpeg;
 #[cfg(feature = "charls")]
 mod jpegls;
 mod layout;

@@ -115,12 +115,12 @@ pub struct TransferSyntaxSupport {
 
 const JPEG_DECODER: &[Backend] = &[Backend {
     feature: "jpeg",
-    library: "jpeg-decoder (through dicom-transfer-syntax-registry)",
+    library: "jpeg-decoder, as in dicom-rs",
     language: Language::Rust,
 }];
 const JPEG_8BIT_DECODER: &[Backend] = &[Backend {
     feature: "jpeg",
-    library: "jpeg-decoder (through dicom-transfer-syntax-registry; 8-bit frames only, 12-bit DCT is not supported)",
+    library: "jpeg-decoder, as in dicom-rs; 8-bit frames only, 12-bit DCT is not supported",
     language: Language::Rust,
 }];
 const CHARLS_DECODER: &[Backend] = &[Backend {

@@ -12,6 +12,7 @@
 #![allow(clippy::unwrap_used)]
 
 mod corpus;
+mod decode_corpus;
 mod dicom_files;
 mod encapsulation;
 mod hand_checked;

@@ -177,3 +177,72 @@ pub(crate) fn dcmcrle(path: &Path) -> (Vec<Vec<u8>>, u16) {
         .map_or(0, |e| e.to_int::<u16>().unwrap());
     (fragments, planar)
 }
+
+/// pydicom's decoding of one file, frame by frame
+/// (`tests/oracle/pydicom_frames.py`).
+#[derive(Debug)]
+pub(crate) enum PydicomFrames {
+    /// Each frame's samples as pixel_array holds them (interleaved),
+    /// little endian, and the array's dtype (`"<u2"`, `"|u1"`, …).
+    Decoded { frames: Vec<Vec<u8>>, dtype: String },
+    /// pydicom could not decode the file; its error.
+    Failed(String),
+}
+
+/// Runs the pydicom frame dumper over `paths` in one Python process.
+/// `as_rgb` converts YCbCr to RGB as pydicom does by default (compressed
+/// syntaxes); without it samples stay as stored (native and RLE).
+pub(crate) fn pydicom_frames(paths: &[PathBuf], as_rgb: bool) -> Vec<PydicomFrames> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/pydicom_frames.py");
+    let out = tempfile::tempdir().unwrap();
+    let output = Command::new("python3")
+        .arg(&script)
+        .arg(out.path())
+        .arg(if as_rgb { "rgb" } else { "raw" })
+        .args(paths)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        output.status.success(),
+        "pydicom_frames.py failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (0..paths.len())
+        .map(|k| {
+            let meta: serde_json::Value = serde_json::from_slice(
+                &std::fs::read(out.path().join(format!("{k}.json"))).unwrap(),
+            )
+            .unwrap();
+            if meta["ok"] != serde_json::Value::Bool(true) {
+                return PydicomFrames::Failed(meta["reason"].as_str().unwrap_or("").to_owned());
+            }
+            let count = meta["frames"].as_u64().unwrap();
+            PydicomFrames::Decoded {
+                frames: (0..count)
+                    .map(|i| std::fs::read(out.path().join(format!("{k}_{i}.raw"))).unwrap())
+                    .collect(),
+                dtype: meta["dtype"].as_str().unwrap().to_owned(),
+            }
+        })
+        .collect()
+}
+
+/// Whether pylibjpeg and its OpenJPEG and libjpeg plugins import (pydicom
+/// needs them for JPEG, JPEG-LS and JPEG 2000); checked once, skips loudly.
+pub(crate) fn pylibjpeg() -> bool {
+    static AVAILABLE: OnceLock<bool> = OnceLock::new();
+    *AVAILABLE.get_or_init(|| {
+        let ok = pydicom()
+            && Command::new("python3")
+                .args(["-c", "import pylibjpeg, openjpeg, libjpeg"])
+                .status()
+                .is_ok_and(|s| s.success());
+        if !ok {
+            skip(
+                "pydicom + pylibjpeg",
+                "python3 -m pip install pylibjpeg pylibjpeg-openjpeg pylibjpeg-libjpeg",
+            );
+        }
+        ok
+    })
+}
