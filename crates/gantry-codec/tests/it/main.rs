@@ -15,6 +15,7 @@ mod corpus;
 mod decode_corpus;
 mod dicom_files;
 mod encapsulation;
+mod encoders;
 mod hand_checked;
 mod images;
 mod oracles;

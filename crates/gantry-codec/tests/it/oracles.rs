@@ -246,3 +246,69 @@ pub(crate) fn pylibjpeg() -> bool {
         ok
     })
 }
+
+/// Whether a command-line tool runs (`program args`), checked once per
+/// name; skips loudly (or fails under GANTRY_REQUIRE_ORACLES) when not.
+pub(crate) fn tool(program: &'static str, args: &[&str], install: &str) -> bool {
+    static CHECKED: std::sync::Mutex<Vec<(&'static str, bool)>> = std::sync::Mutex::new(Vec::new());
+    let mut checked = CHECKED.lock().unwrap();
+    if let Some(&(_, ok)) = checked.iter().find(|(p, _)| *p == program) {
+        return ok;
+    }
+    let ok = Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|o| o.status.success() || !o.stdout.is_empty());
+    if !ok {
+        skip(program, install);
+    }
+    checked.push((program, ok));
+    ok
+}
+
+/// The native Pixel Data bytes and Planar Configuration of an Explicit VR
+/// Little Endian file (what a decompressing tool wrote).
+pub(crate) fn native_pixels(path: &Path) -> Decoded {
+    let obj = dicom_object::open_file(path).expect("dicom-object reads the tool's output");
+    let ts = obj
+        .meta()
+        .transfer_syntax()
+        .trim_end_matches('\0')
+        .to_owned();
+    assert!(
+        ts == "1.2.840.10008.1.2.1" || ts == "1.2.840.10008.1.2",
+        "{}: expected a native little-endian output, got {ts}",
+        path.display()
+    );
+    let pixels = obj
+        .element(tags::PIXEL_DATA)
+        .unwrap()
+        .to_bytes()
+        .unwrap()
+        .into_owned();
+    let planar = obj
+        .element_opt(tags::PLANAR_CONFIGURATION)
+        .unwrap()
+        .map_or(0, |e| e.to_int::<u16>().unwrap());
+    Decoded { pixels, planar }
+}
+
+/// Decompresses `path` with `program in out` (dcmtk's dcmdrle,
+/// dcmdjpls; GDCM's `gdcmconv --raw`) and returns the native pixels.
+pub(crate) fn decompress_with(program: &str, extra: &[&str], path: &Path) -> Decoded {
+    let out = path.with_extension(format!("{}.dcm", program.replace('/', "_")));
+    let output = Command::new(program)
+        .args(extra)
+        .arg(path)
+        .arg(&out)
+        .output()
+        .unwrap_or_else(|e| panic!("{program} runs: {e}"));
+    assert!(
+        output.status.success(),
+        "{program} failed on {}: {}{}",
+        path.display(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    native_pixels(&out)
+}
