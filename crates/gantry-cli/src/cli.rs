@@ -65,6 +65,23 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Decide which regions of which images to blank (burned-in text):
+    /// the config's machines first, then the built-in CTP knowledge base.
+    /// Export applies what this records.
+    Redact {
+        #[command(flatten)]
+        policy: PolicyArgs,
+        #[command(flatten)]
+        redaction: RedactArgs,
+        /// Also write a PNG per machine (a sample frame, regions outlined)
+        /// and an index.html listing machines and rules, to check zones by
+        /// eye. The images show source pixels: keep DIR private.
+        #[arg(long, value_name = "DIR")]
+        preview: Option<PathBuf>,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write de-identified DICOM to OUT, atomically and resumably.
     Export {
         /// Export root.
@@ -101,18 +118,32 @@ enum Command {
         policy: PolicyArgs,
         #[command(flatten)]
         export: ExportArgs,
+        #[command(flatten)]
+        redaction: RedactArgs,
         /// Print one JSON object on stdout.
         #[arg(long)]
         json: bool,
     },
-    /// Restore the originals sealed into de-identified files (`--reversible`).
+    /// Restore the originals sealed into de-identified files (`--reversible`),
+    /// with the project key or a recipient's private key; reads files sealed
+    /// by GDCM's `gdcmanon -e` too. Every file is opened before any is
+    /// written: a wrong key or an altered file writes nothing.
     Recover {
         /// Sealed files or folders.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
-        /// The project key that sealed them.
-        #[arg(long)]
-        key: PathBuf,
+        /// The project key that sealed them (AES-SIV items).
+        #[arg(long, required_unless_present = "private_key", conflicts_with_all = ["private_key", "certificate"])]
+        key: Option<PathBuf>,
+        /// A recipient's RSA private key, PEM (PKCS#8 or PKCS#1, unencrypted,
+        /// mode 0600): opens the CMS item sealed for its certificate.
+        #[arg(long, value_name = "KEY.pem")]
+        private_key: Option<PathBuf>,
+        /// The recipient's certificate: only the item addressed to it (by
+        /// issuer and serial number) is opened. Without it, every recipient
+        /// is tried with the private key.
+        #[arg(long, value_name = "CERT.pem", requires = "private_key")]
+        certificate: Option<PathBuf>,
         /// Where to write the re-identified copies.
         #[arg(long)]
         out: PathBuf,
@@ -188,6 +219,14 @@ struct PolicyArgs {
     key: Option<PathBuf>,
 }
 
+/// Which redaction rules.
+#[derive(Debug, clap::Args)]
+struct RedactArgs {
+    /// Use only the config's machines, not the built-in CTP knowledge base.
+    #[arg(long)]
+    no_knowledge_base: bool,
+}
+
 /// Where and what to export.
 #[derive(Debug, clap::Args)]
 struct ExportArgs {
@@ -209,10 +248,23 @@ struct ExportArgs {
     /// Output layout template (overrides the config's).
     #[arg(long)]
     layout: Option<String>,
+    /// Write every file in this transfer syntax: explicit-le, deflate,
+    /// rle, jpeg-ls-lossless or j2k-lossless (or a UID); overrides the
+    /// config's `export.transfer_syntax`. Lossless only.
+    #[arg(long, value_name = "SYNTAX")]
+    transfer_syntax: Option<String>,
     /// Seal the original values into each file (Encrypted Attributes
-    /// Sequence, AES-SIV under the project key) for `gantry recover`.
+    /// Sequence) for `gantry recover`: with the project key (`--key`,
+    /// AES-SIV) and/or for each `--recipient`.
     #[arg(long)]
     reversible: bool,
+    /// With --reversible: also seal for this recipient certificate (PEM or
+    /// DER, RSA key): a CMS EnvelopedData item (RSA key transport, AES-256-CBC)
+    /// that its private key opens with `gantry recover --private-key`, GDCM's
+    /// `gdcmanon -d` or `openssl cms -decrypt`. Repeatable; replaces the
+    /// config's `recipients`. Usable without --key.
+    #[arg(long = "recipient", value_name = "CERT.pem")]
+    recipients: Vec<PathBuf>,
 }
 
 pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -220,12 +272,27 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Recover {
         paths,
         key,
+        private_key,
+        certificate,
         out,
         json,
     } = &cli.command
     {
-        let keys = gantry::privacy::keys::ProjectKey::read_file(key)?.keyring();
-        let report = gantry::recover::recover(paths, &keys, out)?;
+        use gantry::recover::Opener;
+        let report = match (key, private_key) {
+            (Some(key), _) => {
+                let keys = gantry::privacy::keys::ProjectKey::read_file(key)?.keyring();
+                gantry::recover::recover_with(paths, Opener::ProjectKey(&keys), out)?
+            }
+            (None, Some(private_key)) => {
+                let key = gantry::privacy::seal::RecipientKey::read_files(
+                    private_key,
+                    certificate.as_deref(),
+                )?;
+                gantry::recover::recover_with(paths, Opener::PrivateKey(&key), out)?
+            }
+            (None, None) => anyhow::bail!("recover needs --key or --private-key"),
+        };
         output::json_or(&report, *json, || {
             format!(
                 "recover: {} files restored into {}",
@@ -324,6 +391,29 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             })?;
             Ok(status(report.failed > 0))
         }
+        Command::Redact {
+            policy,
+            redaction,
+            preview,
+            json,
+        } => {
+            let resolved = policy.resolve()?;
+            let redactor =
+                gantry::redaction::Redactor::new(&resolved.config, !redaction.no_knowledge_base)?;
+            let report = session.redact(&redactor, &Bar::new(quiet || json))?;
+            if let Some(dir) = &preview {
+                let written = session.preview(dir)?;
+                if !json && !quiet {
+                    eprintln!(
+                        "preview: {} machines in {}",
+                        written.machines,
+                        written.index.display()
+                    );
+                }
+            }
+            output::json_or(&report, json, || output::redact_text(&report))?;
+            Ok(status(report.uncovered > 0))
+        }
         Command::Export {
             out,
             policy,
@@ -366,16 +456,20 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             out,
             policy,
             export,
+            redaction,
             json,
         } => {
             let resolved = policy.resolve()?;
             let options = export.options(&resolved)?;
+            let redactor =
+                gantry::redaction::Redactor::new(&resolved.config, !redaction.no_knowledge_base)?;
             let bar = Bar::new(quiet || json);
             let report = session.run(
                 &[input],
                 &out,
                 resolved.policy,
                 resolved.key_file.as_deref(),
+                &redactor,
                 &options,
                 &bar,
             )?;
@@ -396,7 +490,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             command: ConfigCommand::Init { path },
         } => {
             let inventory = session.examine()?;
-            let text = gantry::config::scaffold(&inventory);
+            let text = session.scaffold_config(&inventory)?;
             write_new_file(&path, text.as_bytes())?;
             println!("wrote {}", path.display());
             Ok(ExitCode::SUCCESS)
@@ -476,13 +570,53 @@ impl ExportArgs {
             None => None,
         };
         let reversible = self.reversible || resolved.config.reversible();
-        if reversible && resolved.key_file.is_none() {
+        if !self.recipients.is_empty() && !reversible {
             anyhow::bail!(
-                "--reversible needs a project key (--key FILE or key_file in the config): the session's own key cannot be used outside it"
+                "--recipient is used only with --reversible (the recipient receives the sealed originals)"
             );
         }
+        let recipient_files = if self.recipients.is_empty() {
+            resolved.config.recipients()
+        } else {
+            &self.recipients
+        };
+        let recipients = if reversible {
+            recipient_files
+                .iter()
+                .map(gantry::privacy::seal::Recipient::read_file)
+                .collect::<Result<Vec<_>, _>>()?
+        } else {
+            Vec::new()
+        };
+        if reversible && resolved.key_file.is_none() && recipients.is_empty() {
+            anyhow::bail!(
+                "--reversible needs a project key (--key FILE or key_file in the config) or a recipient certificate (--recipient CERT.pem): the session's own key cannot be used outside it"
+            );
+        }
+        let transfer_syntax = match &self.transfer_syntax {
+            Some(text) => Some(
+                gantry::config::TransferSyntaxChoice::parse(text)
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "--transfer-syntax '{text}' is not one of: explicit-le, deflate, rle, jpeg-ls-lossless, j2k-lossless"
+                        )
+                    })?
+                    .uid()
+                    .to_string(),
+            ),
+            None => resolved
+                .config
+                .export()
+                .transfer_syntax
+                .map(|c| c.uid().to_string()),
+        };
+        if let Some(uid) = &transfer_syntax {
+            gantry::codec::require(uid, gantry::codec::Operation::Encode)?;
+        }
         Ok(ExportOptions {
+            transfer_syntax,
             reversible,
+            recipients,
             layout: self
                 .layout
                 .clone()

@@ -155,10 +155,37 @@ pub(crate) fn audit_text(report: &gantry::AuditReport) -> String {
 }
 
 pub(crate) fn export_text(report: &gantry::ExportReport) -> String {
-    format!(
+    let mut out = format!(
         "export: {} written, {} quarantined, {} failed, {} already there",
         report.written, report.quarantined, report.failed, report.skipped_existing
-    )
+    );
+    if report.redacted + report.transcoded > 0 {
+        out.push_str(&format!(
+            "; {} redacted, {} re-encoded",
+            report.redacted, report.transcoded
+        ));
+    }
+    if report.source_bytes > 0 && report.written > 0 {
+        let saved = report.source_bytes as f64 - report.written_bytes as f64;
+        out.push_str(&format!(
+            "; {:.1} MB in, {:.1} MB out ({:+.1}%)",
+            report.source_bytes as f64 / 1e6,
+            report.written_bytes as f64 / 1e6,
+            -100.0 * saved / report.source_bytes as f64
+        ));
+    }
+    out
+}
+
+pub(crate) fn redact_text(report: &gantry::redaction::RedactReport) -> String {
+    let mut out = format!(
+        "redact: {} instances, {} matched a rule, {} to blank, {} may carry burned-in text with no rule, {} regions outside their image",
+        report.instances, report.matched, report.redacted, report.uncovered, report.regions_outside
+    );
+    for (rule, n) in &report.by_rule {
+        out.push_str(&format!("\n  {n:>6}  {rule}"));
+    }
+    out
 }
 
 pub(crate) fn verify_text(report: &gantry::VerifyReport) -> String {
@@ -180,7 +207,7 @@ pub(crate) fn verify_text(report: &gantry::VerifyReport) -> String {
 
 pub(crate) fn run_text(report: &gantry::RunReport) -> String {
     format!(
-        "ingest: {} indexed, {} skipped, {} failed\naudit: {} findings in {} instances\nanonymize: {} instances, {} operations\n{}\n{}\nkey fingerprint: {}",
+        "ingest: {} indexed, {} skipped, {} failed\naudit: {} findings in {} instances\nanonymize: {} instances, {} operations\n{}\n{}\n{}\nkey fingerprint: {}",
         report.examine.files.indexed,
         report.examine.files.skipped,
         report.examine.files.failed,
@@ -188,6 +215,7 @@ pub(crate) fn run_text(report: &gantry::RunReport) -> String {
         report.audit.instances_with_findings,
         report.anonymize.instances,
         report.anonymize.operations,
+        redact_text(&report.redact),
         export_text(&report.export),
         verify_text(&report.verify),
         report.key.fingerprint(),

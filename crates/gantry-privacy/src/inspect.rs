@@ -55,6 +55,19 @@ pub struct InspectContext<'a> {
 /// Modalities that usually carry burned-in text.
 const BURNED_IN_MODALITIES: &[&str] = &["US", "SC", "XA", "RF", "ES", "XC", "OT", "DOC", "IVUS"];
 
+/// Whether an image may carry burned-in text: BurnedInAnnotation is YES,
+/// or its modality usually has text in the pixels (ultrasound, secondary
+/// capture, angiography, fluoroscopy, endoscopy, photographs, documents).
+/// Values are compared trimmed, ignoring ASCII case.
+pub fn likely_burned_in(burned_in_annotation: Option<&str>, modality: Option<&str>) -> bool {
+    burned_in_annotation.is_some_and(|v| v.trim().eq_ignore_ascii_case("YES"))
+        || modality.is_some_and(|m| {
+            BURNED_IN_MODALITIES
+                .iter()
+                .any(|known| m.trim().eq_ignore_ascii_case(known))
+        })
+}
+
 /// Findings for one instance.
 pub fn inspect(
     header: &InMemDicomObject,

@@ -37,7 +37,7 @@ pub mod private;
 pub mod profile;
 pub mod seal;
 
-pub use inspect::{Finding, InspectContext, inspect};
+pub use inspect::{Finding, InspectContext, inspect, likely_burned_in};
 pub use normalize::normalize_un;
 pub use plan::{
     MissingPseudonym, Plan, PlanError, PlannedOp, Policy, Rule, Subject, UserAction, apply, plan,

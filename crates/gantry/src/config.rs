@@ -69,7 +69,7 @@ mod yaml_text;
 mod tests;
 
 pub use error::{ConfigError, ConfigWarning, Problem, TextPosition};
-pub use scaffold::{scaffold, scaffold_with};
+pub use scaffold::{Prefill, scaffold, scaffold_with};
 pub use types::{
     Condition, DateSettings, DeidOption, ExportSettings, Layout, LayoutField, LayoutPart, Machine,
     MissingPseudonym, PhiOverride, PixelRect, PrivatePolicy, ProfileName, Pseudonyms,

@@ -34,6 +34,7 @@ pub mod ingest;
 mod policy;
 mod progress;
 pub mod recover;
+pub mod redaction;
 mod session;
 #[cfg(feature = "synth")]
 pub mod synth;

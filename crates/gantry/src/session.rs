@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::deid::Deidentifier;
 use crate::export::{self, ExportOptions, ExportReport};
 use crate::ingest::{self, IngestOptions, IngestReport};
+use crate::redaction::{self, RedactReport, Redactor};
 use crate::verify::{self, VerifyReport};
 use crate::{Progress, Result};
 
@@ -44,6 +45,8 @@ pub struct RunReport {
     pub audit: AuditReport,
     /// Anonymize.
     pub anonymize: AnonymizeReport,
+    /// Redaction decisions.
+    pub redact: RedactReport,
     /// Export.
     pub export: ExportReport,
     /// Verify.
@@ -231,6 +234,36 @@ impl Session {
         Ok(report)
     }
 
+    /// Decide, for every instance, which rule's regions to blank (SPEC §7)
+    /// and record it in the session; export applies it.
+    pub fn redact(&mut self, redactor: &Redactor, progress: &dyn Progress) -> Result<RedactReport> {
+        let store = self.store()?;
+        let report = redaction::redact(store, redactor, progress)?;
+        store.append_event(
+            "redact",
+            &serde_json::json!({
+                "instances": report.instances, "matched": report.matched,
+                "redacted": report.redacted, "uncovered": report.uncovered,
+                "regions_outside": report.regions_outside, "by_rule": report.by_rule,
+            }),
+        )?;
+        Ok(report)
+    }
+
+    /// `redact --preview DIR`: a PNG per machine and rule with the
+    /// recorded regions outlined, and `DIR/index.html` listing them. Run
+    /// after [`Session::redact`].
+    pub fn preview(&mut self, dir: &Path) -> Result<redaction::PreviewReport> {
+        redaction::preview::write(self.store()?, dir)
+    }
+
+    /// `config init`: a commented config listing every machine, with zones
+    /// pre-filled from the built-in CTP knowledge base where a signature
+    /// matches its images.
+    pub fn scaffold_config(&mut self, inventory: &gantry_store::Inventory) -> Result<String> {
+        redaction::prefill::scaffold(self.store()?, inventory)
+    }
+
     /// Write de-identified DICOM under `out` (SPEC §10).
     pub fn export(
         &mut self,
@@ -247,6 +280,14 @@ impl Session {
                 "written": report.written, "quarantined": report.quarantined,
                 "failed": report.failed, "skipped_existing": report.skipped_existing,
                 "key_fingerprint": deid.key_source().fingerprint(),
+                // Who can recover this export: the project key's fingerprint
+                // and the recipients' certificate SHA-256 fingerprints.
+                "sealed": options.reversible.then(|| serde_json::json!({
+                    "key": matches!(deid.key_source(), crate::KeySource::Project { .. })
+                        .then(|| deid.key_source().fingerprint()),
+                    "recipients": options.recipients.iter()
+                        .map(|r| r.fingerprint()).collect::<Vec<_>>(),
+                })),
             }),
         )?;
         Ok(report)
@@ -269,13 +310,14 @@ impl Session {
     }
 
     /// The main job: ingest → audit → anonymize → redact → export → verify.
-    /// (Redaction of burned-in text is a later issue; nothing is redacted.)
+    #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
         inputs: &[PathBuf],
         out: &Path,
         policy: Policy,
         key_file: Option<&Path>,
+        redactor: &Redactor,
         export_options: &ExportOptions,
         progress: &dyn Progress,
     ) -> Result<RunReport> {
@@ -284,6 +326,7 @@ impl Session {
         let deid = self.deidentifier(policy, key_file)?;
         let audit = self.audit(&deid, progress)?;
         let anonymize = self.anonymize(&deid, progress)?;
+        let redact = self.redact(redactor, progress)?;
         let export = self.export(&deid, out, export_options, progress)?;
         let verify = self.verify(out, progress)?;
         Ok(RunReport {
@@ -291,6 +334,7 @@ impl Session {
             examine,
             audit,
             anonymize,
+            redact,
             export,
             verify,
             key: deid.key_source().clone(),

@@ -13,16 +13,29 @@ use super::yaml_text::{comment, quoted};
 /// out, with what each does), the private policy, the date range and the
 /// export layout. It loads back with [`Config::from_str`](super::Config::from_str).
 pub fn scaffold(inventory: &Inventory) -> String {
-    scaffold_with(inventory, |_| None)
+    scaffold_with(inventory, |_| Vec::new())
 }
 
-/// Like [`scaffold`], with `zones_for` pre-filling a machine's zones: it
-/// returns the zones and the signature that matched (a CTP condition, for
-/// instance), which is quoted in a comment above the entry. The hook for
-/// the built-in CTP knowledge base (SPEC §7).
+/// Zones pre-filled for a machine's images, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefill {
+    /// The zones to write.
+    pub zones: Vec<Zone>,
+    /// The rule that matched (its origin and condition), quoted in a
+    /// comment above the entry.
+    pub signature: String,
+    /// Conditions narrowing the entry to the images the rule matched, such
+    /// as `("Rows", "480")`: a machine whose images of different
+    /// geometries match different rules gets one entry per geometry.
+    pub conditions: Vec<(String, String)>,
+}
+
+/// Like [`scaffold`], with `zones_for` pre-filling a machine's zones: one
+/// entry per [`Prefill`] it returns (none: one entry with empty zones). The
+/// hook for the built-in CTP knowledge base (SPEC §7).
 pub fn scaffold_with(
     inventory: &Inventory,
-    zones_for: impl Fn(&EquipmentCount) -> Option<(Vec<Zone>, String)>,
+    zones_for: impl Fn(&EquipmentCount) -> Vec<Prefill>,
 ) -> String {
     let mut out = String::new();
     header(&mut out, inventory);
@@ -133,7 +146,7 @@ fn privacy(out: &mut String) {
 fn machines(
     out: &mut String,
     inventory: &Inventory,
-    zones_for: &impl Fn(&EquipmentCount) -> Option<(Vec<Zone>, String)>,
+    zones_for: &impl Fn(&EquipmentCount) -> Vec<Prefill>,
 ) {
     out.push_str(
         "# Machines: burned-in text to redact on their images (clean-pixel-data).\n\
@@ -160,7 +173,13 @@ fn machines(
     } else {
         out.push_str("machines:\n");
         for equipment in named {
-            machine(out, equipment, zones_for(equipment));
+            let prefills = zones_for(equipment);
+            if prefills.is_empty() {
+                machine(out, equipment, None);
+            }
+            for prefill in prefills {
+                machine(out, equipment, Some(prefill));
+            }
         }
     }
     if unnamed > 0 {
@@ -199,7 +218,7 @@ fn signature_is_empty(e: &EquipmentCount) -> bool {
         .all(|s| s.trim().is_empty())
 }
 
-fn machine(out: &mut String, e: &EquipmentCount, prefilled: Option<(Vec<Zone>, String)>) {
+fn machine(out: &mut String, e: &EquipmentCount, prefilled: Option<Prefill>) {
     let shown = |s: &str| {
         if s.trim().is_empty() {
             "?".to_owned()
@@ -215,9 +234,9 @@ fn machine(out: &mut String, e: &EquipmentCount, prefilled: Option<(Vec<Zone>, S
         shown(&e.serial),
         e.instances
     );
-    let (zones, signature) = match prefilled {
-        Some((zones, signature)) => (zones, Some(signature)),
-        None => (Vec::new(), None),
+    let (zones, signature, conditions) = match prefilled {
+        Some(p) => (p.zones, Some(p.signature), p.conditions),
+        None => (Vec::new(), None, Vec::new()),
     };
     match &signature {
         Some(signature) => {
@@ -246,6 +265,13 @@ fn machine(out: &mut String, e: &EquipmentCount, prefilled: Option<(Vec<Zone>, S
         if !value.trim().is_empty() {
             key(out, name, &quoted(value.trim()));
         }
+    }
+    if !conditions.is_empty() {
+        let pairs: Vec<String> = conditions
+            .iter()
+            .map(|(k, v)| format!("{k}: {}", quoted(v)))
+            .collect();
+        key(out, "conditions", &format!("{{{}}}", pairs.join(", ")));
     }
     let gantry: Vec<String> = zones
         .iter()

@@ -907,9 +907,9 @@ fn scaffold_loads_back() {
 #[test]
 fn scaffold_prefills_zones_through_the_hook() {
     let text = scaffold_with(&inventory(), |e| {
-        (e.serial == "12345").then(|| {
-            (
-                vec![
+        (e.serial == "12345")
+            .then(|| Prefill {
+                zones: vec![
                     Zone::Ctp {
                         x: 0,
                         y: 0,
@@ -923,10 +923,13 @@ fn scaffold_prefills_zones_through_the_hook() {
                         c2: 10,
                     },
                 ],
-                "{ Manufacturer.containsIgnoreCase(\"GE MEDICAL\")\n * Rows.equals(\"512\") }"
-                    .into(),
-            )
-        })
+                signature:
+                    "{ Manufacturer.containsIgnoreCase(\"GE MEDICAL\")\n * Rows.equals(\"512\") }"
+                        .into(),
+                conditions: vec![("Rows".into(), "512".into())],
+            })
+            .into_iter()
+            .collect()
     });
     assert!(text.contains(
         "# Zones pre-filled from the built-in rule that matched: { Manufacturer.containsIgnoreCase(\"GE MEDICAL\")  * Rows.equals(\"512\") }"

@@ -56,7 +56,8 @@ fn csv_field(value: &str) -> String {
     }
 }
 
-fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
+/// Write `bytes` to `path` through a temporary file and a rename.
+pub(crate) fn atomic_write(path: &Path, bytes: &[u8]) -> Result<()> {
     let temp = path.with_extension("gantry-tmp");
     let io = |source| Error::Input {
         path: path.to_path_buf(),

@@ -16,7 +16,10 @@
 pub mod filter;
 pub mod layout;
 mod manifest;
+pub(crate) mod pixels;
 mod write;
+
+pub(crate) use manifest::atomic_write as write_file_atomically;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -42,8 +45,15 @@ pub struct ExportOptions {
     /// Which instances.
     pub selection: Selection,
     /// Seal the original values of everything changed into each instance
-    /// (SPEC §6.6, project key, AES-SIV).
+    /// (SPEC §6.6): with the project key (AES-SIV) when the de-identifier
+    /// has one, and for every recipient below.
     pub reversible: bool,
+    /// Recipient certificates of reversible sealing: one CMS item each.
+    pub recipients: Vec<gantry_privacy::seal::Recipient>,
+    /// Write every instance in this transfer syntax (a UID); `None` keeps
+    /// each source's own, except where redaction needs another (see
+    /// [`pixels`]).
+    pub transfer_syntax: Option<String>,
 }
 
 impl Default for ExportOptions {
@@ -53,6 +63,8 @@ impl Default for ExportOptions {
             safe: false,
             selection: Selection::default(),
             reversible: false,
+            recipients: Vec::new(),
+            transfer_syntax: None,
         }
     }
 }
@@ -68,6 +80,15 @@ pub struct ExportReport {
     pub failed: u64,
     /// Instances already written by an earlier run and still intact.
     pub skipped_existing: u64,
+    /// Written instances whose burned-in text was redacted.
+    pub redacted: u64,
+    /// Written instances whose pixels were decoded and re-encoded
+    /// (redaction or `--transfer-syntax`).
+    pub transcoded: u64,
+    /// Total size of the source files of the instances written.
+    pub source_bytes: u64,
+    /// Total size of the files written.
+    pub written_bytes: u64,
 }
 
 struct Prepared {
@@ -79,6 +100,8 @@ struct Ready {
     deidentified: InMemDicomObject,
     path: String,
     identifiers: Identifiers,
+    /// Rectangles to blank, as recorded by `redact`.
+    blank: Option<Vec<gantry_redact::Region>>,
 }
 
 pub(crate) fn export(
@@ -89,6 +112,14 @@ pub(crate) fn export(
     progress: &dyn Progress,
 ) -> Result<ExportReport> {
     layout::validate(&options.layout).map_err(|e| Error::Usage(e.to_string()))?;
+    if options.reversible
+        && options.recipients.is_empty()
+        && !matches!(deid.source, crate::KeySource::Project { .. })
+    {
+        return Err(Error::Usage(
+            "reversible export needs a project key or a recipient certificate: the session's own key cannot be used outside it".into(),
+        ));
+    }
     fs_err::create_dir_all(out).map_err(|source| Error::Input {
         path: out.to_path_buf(),
         source,
@@ -113,6 +144,11 @@ pub(crate) fn export(
         }
     }
 
+    let clean_pixel_data = deid
+        .policy
+        .profile
+        .has_option(gantry_privacy::profile::ProfileOption::CleanPixelData);
+    let target = options.transfer_syntax.as_deref();
     progress.begin("export", None);
     let mut report = ExportReport::default();
     let mut after = 0i64;
@@ -136,15 +172,23 @@ pub(crate) fn export(
         }
 
         // (1) de-identify in parallel.
+        let ids: Vec<_> = todo.iter().map(|c| c.id).collect();
+        let redactions = store.redactions_for(&ids)?;
         let prepared: Vec<Prepared> = todo
             .into_par_iter()
             .map(|candidate| {
+                let redaction = redactions.get(&candidate.id);
                 let outcome = deid
                     .run(&candidate)
                     .map_err(|reason| (ExportStatus::Failed, reason))
                     .and_then(|(original, mut deidentified, plan, identifiers)| {
+                        let blank = blanking(&candidate, redaction, clean_pixel_data)
+                            .map_err(|reason| (ExportStatus::Quarantined, reason))?;
+                        if blank.is_some() {
+                            pixels::note_redaction(&mut deidentified);
+                        }
                         if options.reversible {
-                            seal_originals(deid, &original, &plan, &mut deidentified)
+                            seal_originals(deid, options, &original, &plan, &mut deidentified)
                                 .map_err(|e| (ExportStatus::Failed, e))?;
                         }
                         let path = layout::render(&options.layout, &deidentified)
@@ -153,6 +197,7 @@ pub(crate) fn export(
                             deidentified,
                             path,
                             identifiers,
+                            blank,
                         })
                     });
                 Prepared { candidate, outcome }
@@ -205,21 +250,14 @@ pub(crate) fn export(
         }
 
         // (3) write in parallel.
-        let written: Vec<ExportRecord> = to_write
+        let written: Vec<Outcome> = to_write
             .into_par_iter()
             .map(|(candidate, ready)| {
                 let dest = root_path.join(&ready.path);
-                let result = write::write_instance(
-                    &dest,
-                    &ready.deidentified,
-                    Path::new(&candidate.path),
-                    candidate.pixels.as_ref(),
-                    &candidate.transfer_syntax,
-                    sidecar.as_ref(),
-                );
+                let result = write_one(&dest, &candidate, &ready, target, sidecar.as_ref());
                 progress.advance(1);
                 match result {
-                    Ok(w) => record(
+                    Ok((w, outcome)) => Outcome::Written(outcome, record(
                         &candidate,
                         &root,
                         Some((ready.path, w)),
@@ -227,32 +265,184 @@ pub(crate) fn export(
                         None,
                         deid,
                         Some(&ready.deidentified),
-                    ),
-                    Err(e) => record(
+                    )),
+                    Err(e) => Outcome::Failed(record(
                         &candidate,
                         &root,
                         None,
                         ExportStatus::Failed,
-                        Some(e.to_string()),
+                        Some(e),
                         deid,
                         None,
-                    ),
+                    )),
                 }
             })
             .collect();
-        for r in &written {
-            match r.status {
-                ExportStatus::Written => report.written += 1,
-                _ => report.failed += 1,
+        for outcome in written {
+            match outcome {
+                Outcome::Written(written, r) => {
+                    report.written += 1;
+                    report.redacted += u64::from(written.redacted);
+                    report.transcoded += u64::from(written.transcoded);
+                    report.source_bytes += written.source_bytes;
+                    report.written_bytes += r.size.unwrap_or(0);
+                    records.push(r);
+                }
+                Outcome::Failed(r) => {
+                    report.failed += 1;
+                    records.push(r);
+                }
             }
         }
-        records.extend(written);
         // (4) record the page.
         store.record_exports(&records)?;
     }
     progress.end();
     manifest::write(store, &root_path, &root)?;
     Ok(report)
+}
+
+/// What writing one instance did.
+enum Outcome {
+    Written(WriteOutcome, ExportRecord),
+    Failed(ExportRecord),
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct WriteOutcome {
+    redacted: bool,
+    transcoded: bool,
+    source_bytes: u64,
+}
+
+/// The regions to blank on `candidate`, from its recorded redaction; with
+/// the clean-pixel-data option, an error (the quarantine reason) when the
+/// image may carry burned-in text and no rule covers it.
+fn blanking(
+    candidate: &Candidate,
+    redaction: Option<&gantry_store::RedactionRow>,
+    clean_pixel_data: bool,
+) -> std::result::Result<Option<Vec<gantry_redact::Region>>, String> {
+    let covered = redaction.is_some_and(|r| !r.regions.is_empty() || r.outside == 0);
+    if clean_pixel_data
+        && !covered
+        && gantry_privacy::likely_burned_in(
+            candidate.burned_in_annotation.as_deref(),
+            candidate.modality.as_deref(),
+        )
+    {
+        return Err(
+            "clean-pixel-data: the image may carry burned-in text (BurnedInAnnotation YES or its modality) and no redaction rule covers it; add zones for its machine (gantry config init) and run gantry redact".into(),
+        );
+    }
+    let Some(row) = redaction.filter(|r| !r.regions.is_empty()) else {
+        return Ok(None);
+    };
+    row.regions
+        .iter()
+        .map(|&rect| gantry_redact::Region::from_gantry(rect))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map(Some)
+        .map_err(|e| format!("recorded redaction ({}) is invalid: {e}", row.rule))
+}
+
+/// Write one prepared instance: splice its pixels, or decode, redact and
+/// re-encode them (see [`pixels`]).
+fn write_one(
+    dest: &Path,
+    candidate: &Candidate,
+    ready: &Ready,
+    target: Option<&str>,
+    sidecar: Option<&gantry_store::Sidecar>,
+) -> std::result::Result<(write::Written, WriteOutcome), String> {
+    let source_path = Path::new(&candidate.path);
+    let mut outcome = WriteOutcome {
+        source_bytes: std::fs::metadata(source_path).map(|m| m.len()).unwrap_or(0),
+        ..WriteOutcome::default()
+    };
+    let Some(pixel_ref) = candidate.pixels.as_ref() else {
+        let ts = target.unwrap_or(match candidate.transfer_syntax.as_str() {
+            pixels::DEFLATED => pixels::EXPLICIT_VR_LE,
+            ts => ts,
+        });
+        let written = write::write_instance(dest, &ready.deidentified, ts, write::PixelOutput::None)
+            .map_err(|e| e.to_string())?;
+        return Ok((written, outcome));
+    };
+    let format = pixels::pixel_format(&ready.deidentified);
+    let monochrome = format.as_ref().is_ok_and(|f| f.photometric.is_monochrome());
+    let plan = pixels::plan(
+        &candidate.transfer_syntax,
+        target,
+        ready.blank.is_some(),
+        monochrome,
+    );
+    let written = match plan {
+        pixels::PixelPlan::Splice { transfer_syntax } => write::write_instance(
+            dest,
+            &ready.deidentified,
+            transfer_syntax,
+            write::PixelOutput::Splice {
+                pixels: pixel_ref,
+                source_path,
+                sidecar,
+            },
+        )
+        .map_err(|e| e.to_string())?,
+        pixels::PixelPlan::Rewrite { transfer_syntax } => {
+            let format = format?;
+            let source = match pixel_ref.location {
+                gantry_model::PixelLocation::Source { offset, length } => {
+                    pixels::SourceValue::File {
+                        path: source_path,
+                        offset,
+                        length,
+                    }
+                }
+                gantry_model::PixelLocation::Sidecar(id) => pixels::SourceValue::Memory(
+                    sidecar
+                        .ok_or("the session's pixel sidecar is missing")?
+                        .read(id)
+                        .map_err(|e| e.to_string())?,
+                ),
+            };
+            let fill = ready
+                .blank
+                .as_ref()
+                .map(|_| crate::redaction::fill_for(&ready.deidentified));
+            let blanking = match (&ready.blank, &fill) {
+                (Some(regions), Some(fill)) => Some(pixels::Blanking { regions, fill }),
+                _ => None,
+            };
+            // The source's own syntax names its pixel bytes (a deflated
+            // source's are Explicit VR Little Endian bytes).
+            let source_ts = match candidate.transfer_syntax.as_str() {
+                pixels::DEFLATED => pixels::EXPLICIT_VR_LE,
+                ts => ts,
+            };
+            let reader = pixels::FrameReader::open(
+                source,
+                source_ts,
+                pixel_ref.is_encapsulated(),
+                pixel_ref.vr == dicom_core::VR::OW,
+                format,
+                pixels::number_of_frames(&ready.deidentified),
+            )?;
+            let encoded = pixels::rewrite(reader, transfer_syntax, blanking.as_ref())?;
+            let mut header = ready.deidentified.clone();
+            pixels::note_rewrite(&mut header, &encoded.format, source_ts, transfer_syntax);
+            outcome.transcoded = true;
+            outcome.redacted = ready.blank.is_some();
+            write::write_instance(
+                dest,
+                &header,
+                transfer_syntax,
+                write::PixelOutput::Encoded(&encoded),
+            )
+            .map_err(|e| e.to_string())?
+        }
+    };
+    Ok((written, outcome))
 }
 
 fn record(
@@ -292,9 +482,12 @@ fn record(
 }
 
 /// Seal the originals of everything the plan changes into the
-/// de-identified header (Encrypted Attributes Sequence).
+/// de-identified header (Encrypted Attributes Sequence): for each
+/// recipient, and with the project key (never the session's own key, which
+/// cannot be used outside the session).
 fn seal_originals(
     deid: &Deidentifier,
+    options: &ExportOptions,
     original: &InMemDicomObject,
     plan: &gantry_privacy::Plan,
     deidentified: &mut InMemDicomObject,
@@ -306,8 +499,9 @@ fn seal_originals(
         .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
         .unwrap_or_default();
     let originals = gantry_privacy::seal::originals(original, plan);
-    let sealed =
-        gantry_privacy::seal::seal(originals, &deid.keys, &sop).map_err(|e| e.to_string())?;
+    let key = matches!(deid.source, crate::KeySource::Project { .. }).then_some(&deid.keys);
+    let sealed = gantry_privacy::seal::seal_for(originals, key, &options.recipients, &sop)
+        .map_err(|e| e.to_string())?;
     deidentified.put(sealed);
     Ok(())
 }

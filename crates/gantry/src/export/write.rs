@@ -88,20 +88,34 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
-/// Write `header` (de-identified, without Pixel Data) with the pixels of
-/// `pixels` to `dest`, atomically.
+/// The pixels of an output file.
+pub(crate) enum PixelOutput<'a> {
+    /// The instance has no Pixel Data.
+    None,
+    /// The source's value, copied byte for byte.
+    Splice {
+        pixels: &'a PixelDataRef,
+        source_path: &'a Path,
+        sidecar: Option<&'a Sidecar>,
+    },
+    /// A value encoded by Gantry (transcoded or redacted).
+    Encoded(&'a gantry_codec::Encoded),
+}
+
+/// Write `header` (de-identified, without Pixel Data) with `pixels` to
+/// `dest` in `transfer_syntax`, atomically. A Deflated transfer syntax
+/// deflates everything after the file meta group (PS3.5 A.5).
 pub(crate) fn write_instance(
     dest: &Path,
     header: &InMemDicomObject,
-    source_path: &Path,
-    pixels: Option<&PixelDataRef>,
-    source_transfer_syntax: &str,
-    sidecar: Option<&Sidecar>,
+    transfer_syntax: &str,
+    pixels: PixelOutput<'_>,
 ) -> Result<Written, WriteError> {
-    let ts_uid = if source_transfer_syntax == DEFLATED {
+    let deflate = transfer_syntax == DEFLATED;
+    let ts_uid = if deflate {
         EXPLICIT_VR_LE
     } else {
-        source_transfer_syntax
+        transfer_syntax
     };
     let ts = TransferSyntaxRegistry
         .get(ts_uid)
@@ -116,7 +130,7 @@ pub(crate) fn write_instance(
     let meta = FileMetaTableBuilder::new()
         .media_storage_sop_class_uid(text(tags::SOP_CLASS_UID))
         .media_storage_sop_instance_uid(text(tags::SOP_INSTANCE_UID))
-        .transfer_syntax(ts_uid)
+        .transfer_syntax(transfer_syntax)
         .implementation_class_uid(IMPLEMENTATION_CLASS_UID)
         .implementation_version_name(IMPLEMENTATION_VERSION_NAME)
         .build()
@@ -131,13 +145,14 @@ pub(crate) fn write_instance(
     let before = InMemDicomObject::from_element_iter(before);
     let after = InMemDicomObject::from_element_iter(after);
 
-    let mut head = Vec::with_capacity(16 * 1024);
+    let mut head = Vec::with_capacity(1024);
     head.extend_from_slice(&[0u8; 128]);
     head.extend_from_slice(b"DICM");
     meta.write(&mut head)
         .map_err(|e| WriteError::Encode(e.to_string()))?;
+    let mut body = Vec::with_capacity(16 * 1024);
     before
-        .write_dataset_with_ts(&mut head, ts)
+        .write_dataset_with_ts(&mut body, ts)
         .map_err(|e| WriteError::Encode(e.to_string()))?;
 
     let dir = dest.parent().unwrap_or(Path::new("."));
@@ -158,15 +173,13 @@ pub(crate) fn write_instance(
     };
     let result = (|| -> Result<(), WriteError> {
         out.write_all(&head).map_err(io(&temp))?;
-        if let Some(pixels) = pixels {
-            write_pixels(&mut out, pixels, ts, source_path, sidecar, &temp)?;
-        }
-        if after.iter().next().is_some() {
-            let mut tail = Vec::new();
-            after
-                .write_dataset_with_ts(&mut tail, ts)
-                .map_err(|e| WriteError::Encode(e.to_string()))?;
-            out.write_all(&tail).map_err(io(&temp))?;
+        if deflate {
+            let mut deflater =
+                flate2::write::DeflateEncoder::new(&mut out, flate2::Compression::default());
+            write_body(&mut deflater, &body, pixels, &after, ts, &temp)?;
+            deflater.finish().map_err(io(&temp))?;
+        } else {
+            write_body(&mut out, &body, pixels, &after, ts, &temp)?;
         }
         out.flush().map_err(io(&temp))
     })();
@@ -188,8 +201,82 @@ pub(crate) fn write_instance(
     })
 }
 
-fn write_pixels<W: Write>(
-    out: &mut W,
+/// The data set after the file meta group: the elements before Pixel
+/// Data (already encoded), Pixel Data, the elements after it.
+fn write_body(
+    sink: &mut dyn Write,
+    before: &[u8],
+    pixels: PixelOutput<'_>,
+    after: &InMemDicomObject,
+    ts: &dicom_encoding::TransferSyntax,
+    temp: &Path,
+) -> Result<(), WriteError> {
+    sink.write_all(before).map_err(io(temp))?;
+    match pixels {
+        PixelOutput::None => {}
+        PixelOutput::Splice {
+            pixels,
+            source_path,
+            sidecar,
+        } => write_pixels(sink, pixels, ts, source_path, sidecar, temp)?,
+        PixelOutput::Encoded(encoded) => write_encoded(sink, encoded, ts, temp)?,
+    }
+    if after.iter().next().is_some() {
+        let mut tail = Vec::new();
+        after
+            .write_dataset_with_ts(&mut tail, ts)
+            .map_err(|e| WriteError::Encode(e.to_string()))?;
+        sink.write_all(&tail).map_err(io(temp))?;
+    }
+    Ok(())
+}
+
+/// Write an element header and `encoded`'s value.
+fn write_encoded(
+    out: &mut dyn Write,
+    encoded: &gantry_codec::Encoded,
+    ts: &dicom_encoding::TransferSyntax,
+    temp: &Path,
+) -> Result<(), WriteError> {
+    let native = matches!(
+        encoded.transfer_syntax.as_str(),
+        "1.2.840.10008.1.2" | EXPLICIT_VR_LE | DEFLATED | "1.2.840.10008.1.2.2"
+    );
+    let vr = match encoded.vr {
+        gantry_codec::PixelVr::Ob => VR::OB,
+        _ => VR::OW,
+    };
+    let length = if native {
+        Length(encoded.value.len() as u32)
+    } else {
+        Length::UNDEFINED
+    };
+    write_element_header(out, ts, vr, length)?;
+    out.write_all(&encoded.value).map_err(io(temp))
+}
+
+fn write_element_header(
+    out: &mut dyn Write,
+    ts: &dicom_encoding::TransferSyntax,
+    vr: VR,
+    length: Length,
+) -> Result<(), WriteError> {
+    let encoder = ts
+        .encoder()
+        .ok_or_else(|| WriteError::UnknownTransferSyntax(ts.uid().to_string()))?;
+    let mut element_header = Vec::with_capacity(12);
+    encoder
+        .encode_element_header(
+            &mut element_header,
+            DataElementHeader::new(tags::PIXEL_DATA, vr, length),
+        )
+        .map_err(|e| WriteError::Encode(e.to_string()))?;
+    out.write_all(&element_header)
+        .map_err(|e| WriteError::Encode(e.to_string()))
+}
+
+fn write_pixels(
+    out: &mut dyn Write,
     pixels: &PixelDataRef,
     ts: &dicom_encoding::TransferSyntax,
     source_path: &Path,
@@ -225,16 +312,6 @@ fn write_pixels<W: Write>(
         Length(bytes.len() as u32)
     };
     let vr = if encapsulated { VR::OB } else { pixels.vr };
-    let encoder = ts
-        .encoder()
-        .ok_or_else(|| WriteError::UnknownTransferSyntax(ts.uid().to_string()))?;
-    let mut element_header = Vec::with_capacity(12);
-    encoder
-        .encode_element_header(
-            &mut element_header,
-            DataElementHeader::new(tags::PIXEL_DATA, vr, length),
-        )
-        .map_err(|e| WriteError::Encode(e.to_string()))?;
-    out.write_all(&element_header).map_err(io(temp))?;
+    write_element_header(out, ts, vr, length)?;
     out.write_all(&bytes).map_err(io(temp))
 }
