@@ -12,8 +12,11 @@
 //! applies, the record is exactly what was done, and exporting again gives
 //! the same bytes (redaction is idempotent).
 //!
-//! A matching rule with no regions (CTP's way of saying a machine is known
-//! to be clean) covers the instance without touching its pixels. A rule
+//! A matching knowledge-base rule with no regions (CTP's way of saying a
+//! machine is known to be clean) covers the instance without touching its
+//! pixels. A config machine without zones makes no rule at all: `config
+//! init` writes such entries for machines it knows nothing about, and an
+//! unreviewed entry must not declare their images clean. A rule
 //! whose regions all fall outside the image covers nothing: the instance
 //! counts as uncovered.
 //!
@@ -55,7 +58,12 @@ impl Redactor {
     pub fn new(config: &Config, knowledge_base: bool) -> Result<Redactor> {
         let mut rules = Vec::new();
         for (index, machine) in config.machines().iter().enumerate() {
-            rules.push(machine_rule(index, machine)?);
+            // An entry without zones (what `config init` writes for a
+            // machine no signature knows) is not a statement that its
+            // images are clean: it makes no rule, so they stay uncovered.
+            if !machine.zones.is_empty() {
+                rules.push(machine_rule(index, machine)?);
+            }
         }
         let mut rules = RuleSet::new(rules);
         if knowledge_base {
