@@ -10,5 +10,6 @@ mod main_job;
 mod options;
 mod oracle;
 mod ranges;
+mod redact_formats;
 mod reversible;
 mod support;
