@@ -11,5 +11,6 @@ mod options;
 mod oracle;
 mod ranges;
 mod redact_formats;
+mod redaction;
 mod reversible;
 mod support;
