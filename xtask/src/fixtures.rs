@@ -24,7 +24,10 @@ RGB ultrasound and a secondary capture with text burned into the pixels
 | `us-rgb-burned-in.dcm` | Müller^Jörg | ultrasound, RGB, BurnedInAnnotation YES, name/ID/birth date burned into pixels |
 | `sc-dose-report.dcm` | Müller^Jörg | secondary capture of a dose screen, text burned in |
 
-Do not edit these files by hand. They are generated, byte-for-byte
+`gantry.yaml` is the hand-written configuration of the quick start: the
+research profile and the redaction zones of the ultrasound.
+
+Do not edit the `.dcm` files by hand. They are generated, byte-for-byte
 deterministically, by
 
 ```
