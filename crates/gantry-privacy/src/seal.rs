@@ -60,6 +60,7 @@ use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use crate::keys::Keyring;
 use crate::plan::Plan;
 
+mod implicit;
 mod recipient;
 #[cfg(test)]
 mod tests;
@@ -76,6 +77,7 @@ pub const ENCRYPTED_CONTENT: Tag = Tag(0x0400, 0x0520);
 pub const MODIFIED_ATTRIBUTES_SEQUENCE: Tag = Tag(0x0400, 0x0550);
 
 const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
+const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
 const MAGIC: &[u8; 11] = b"GANTRY-SIV1";
 const FINGERPRINT_LEN: usize = 16;
 
@@ -391,12 +393,28 @@ fn modified_item(
     let ts = TransferSyntaxRegistry
         .get(EXPLICIT_VR_LE)
         .ok_or_else(|| "Explicit VR Little Endian is not available".to_string())?;
-    let source = std::io::Cursor::new(plaintext);
-    let dataset = match charset {
-        Some(cs) => InMemDicomObject::read_dataset_with_ts_cs(source, ts, cs),
-        None => InMemDicomObject::read_dataset_with_ts(source, ts),
+    let read = |bytes: &[u8], ts| {
+        let source = std::io::Cursor::new(bytes);
+        match charset.clone() {
+            Some(cs) => InMemDicomObject::read_dataset_with_ts_cs(source, ts, cs),
+            None => InMemDicomObject::read_dataset_with_ts(source, ts),
+        }
+    };
+    // Walk it first: a damaged plaintext is refused before a parser
+    // trusts its lengths. GDCM seals the elements of an implicit-VR source
+    // as UN (sequences as UN of undefined length, which dicom-rs cannot
+    // read): those are read as the implicit-VR data set they were.
+    let shape = implicit::shape(plaintext)
+        .ok_or_else(|| "not a well-formed Explicit VR Little Endian data set".to_string())?;
+    let dataset = if shape.implicit() {
+        let implicit_ts = TransferSyntaxRegistry
+            .get(IMPLICIT_VR_LE)
+            .ok_or_else(|| "Implicit VR Little Endian is not available".to_string())?;
+        implicit::to_implicit(plaintext).and_then(|bytes| read(&bytes, implicit_ts).ok())
+    } else {
+        read(plaintext, ts).ok()
     }
-    .map_err(|_| "not an Explicit VR Little Endian data set".to_string())?;
+    .ok_or_else(|| "not an Explicit VR Little Endian data set".to_string())?;
     match dataset
         .get(MODIFIED_ATTRIBUTES_SEQUENCE)
         .and_then(|e| e.items())

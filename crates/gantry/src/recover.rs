@@ -1,20 +1,22 @@
 //! Re-identification (SPEC §6.6 `gantry recover`): restore the originals
-//! sealed into de-identified files with the project key.
+//! sealed into de-identified files, with the project key (AES-SIV items) or
+//! with a recipient's RSA private key (CMS items, also those GDCM's
+//! `gdcmanon -e` writes).
 //!
-//! All inputs are opened (decrypted and authenticated) before anything is
-//! written: a wrong key or one altered file fails the whole call with an
-//! error naming the file and the reason, and no output is written. Then
-//! each file is restored — every sealed element put back as it was, the
-//! Encrypted Attributes Sequence and the de-identification stamps removed,
-//! the file meta group following the restored SOP Instance UID — and
-//! written atomically into the output folder under its own file name.
-//! Recovered files hold PHI again: the output folder is the caller's to
-//! protect.
+//! All inputs are opened (decrypted and checked) before anything is
+//! written: a wrong key, a certificate no file is sealed for, or one altered
+//! file fails the whole call with an error naming the file and the reason,
+//! and no output is written. Then each file is restored — every sealed
+//! element put back as it was, the Encrypted Attributes Sequence and the
+//! de-identification stamps removed, the file meta group following the
+//! restored SOP Instance UID — and written atomically into the output
+//! folder under its own file name. Recovered files hold PHI again: the
+//! output folder is the caller's to protect.
 
 use std::path::{Path, PathBuf};
 
 use gantry_privacy::keys::Keyring;
-use gantry_privacy::seal;
+use gantry_privacy::seal::{self, RecipientKey, SealError};
 
 use crate::{Error, Result};
 
@@ -27,8 +29,35 @@ pub struct RecoverReport {
     pub outputs: Vec<String>,
 }
 
-/// Restore every sealed file under `inputs` into `out`.
+/// What opens sealed files.
+#[derive(Clone, Copy, Debug)]
+pub enum Opener<'a> {
+    /// The project key: its AES-SIV item.
+    ProjectKey(&'a Keyring),
+    /// A recipient's private key (and certificate): its CMS item.
+    PrivateKey(&'a RecipientKey),
+}
+
+impl Opener<'_> {
+    fn open(
+        self,
+        obj: &dicom_object::InMemDicomObject,
+    ) -> std::result::Result<dicom_object::InMemDicomObject, SealError> {
+        match self {
+            Opener::ProjectKey(keys) => seal::open(obj, keys),
+            Opener::PrivateKey(key) => seal::open_with_private_key(obj, key),
+        }
+    }
+}
+
+/// Restore every sealed file under `inputs` into `out` with the project
+/// key.
 pub fn recover(inputs: &[PathBuf], keys: &Keyring, out: &Path) -> Result<RecoverReport> {
+    recover_with(inputs, Opener::ProjectKey(keys), out)
+}
+
+/// Restore every sealed file under `inputs` into `out`.
+pub fn recover_with(inputs: &[PathBuf], opener: Opener<'_>, out: &Path) -> Result<RecoverReport> {
     let mut files = Vec::new();
     for input in inputs {
         collect(input, &mut files)?;
@@ -37,7 +66,7 @@ pub fn recover(inputs: &[PathBuf], keys: &Keyring, out: &Path) -> Result<Recover
     // First pass: every file must open with this key.
     for file in &files {
         let obj = read(file)?;
-        seal::open(&obj, keys).map_err(|e| Error::Recover {
+        opener.open(&obj).map_err(|e| Error::Recover {
             path: file.clone(),
             reason: e.to_string(),
         })?;
@@ -49,7 +78,7 @@ pub fn recover(inputs: &[PathBuf], keys: &Keyring, out: &Path) -> Result<Recover
     let mut report = RecoverReport::default();
     for file in &files {
         let obj = read(file)?;
-        let originals = seal::open(&obj, keys).map_err(|e| Error::Recover {
+        let originals = opener.open(&obj).map_err(|e| Error::Recover {
             path: file.clone(),
             reason: e.to_string(),
         })?;

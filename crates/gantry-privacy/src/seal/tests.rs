@@ -380,3 +380,135 @@ fn fingerprints_are_sha256_of_the_certificate() {
         expected
     );
 }
+
+/// What GDCM seals from an implicit-VR source: every element `UN`, a
+/// sequence as `UN` of undefined length with implicit-VR items inside.
+fn gdcm_implicit_style_plaintext() -> Vec<u8> {
+    fn tag(out: &mut Vec<u8>, group: u16, element: u16) {
+        out.extend_from_slice(&group.to_le_bytes());
+        out.extend_from_slice(&element.to_le_bytes());
+    }
+    fn un(out: &mut Vec<u8>, group: u16, element: u16, value: &[u8]) {
+        tag(out, group, element);
+        out.extend_from_slice(b"UN\0\0");
+        out.extend_from_slice(&(value.len() as u32).to_le_bytes());
+        out.extend_from_slice(value);
+    }
+    let mut p = Vec::new();
+    tag(&mut p, 0x0400, 0x0550);
+    p.extend_from_slice(b"SQ\0\0\xff\xff\xff\xff");
+    tag(&mut p, 0xFFFE, 0xE000);
+    p.extend_from_slice(b"\xff\xff\xff\xff");
+    un(&mut p, 0x0008, 0x0005, b"ISO_IR 100");
+    un(&mut p, 0x0008, 0x0018, b"1.2.3.4\0");
+    tag(&mut p, 0x0008, 0x1140);
+    p.extend_from_slice(b"UN\0\0\xff\xff\xff\xff");
+    // implicit VR inside
+    tag(&mut p, 0xFFFE, 0xE000);
+    p.extend_from_slice(b"\xff\xff\xff\xff");
+    tag(&mut p, 0x0008, 0x1155);
+    p.extend_from_slice(&6u32.to_le_bytes());
+    p.extend_from_slice(b"1.2.5\0");
+    tag(&mut p, 0xFFFE, 0xE00D);
+    p.extend_from_slice(&0u32.to_le_bytes());
+    tag(&mut p, 0xFFFE, 0xE0DD);
+    p.extend_from_slice(&0u32.to_le_bytes());
+    un(&mut p, 0x0010, 0x0010, b"M\xfcller^J\xfcrgen ");
+    un(&mut p, 0x0010, 0x1010, b"042Y");
+    tag(&mut p, 0xFFFE, 0xE00D);
+    p.extend_from_slice(&0u32.to_le_bytes());
+    tag(&mut p, 0xFFFE, 0xE0DD);
+    p.extend_from_slice(&0u32.to_le_bytes());
+    p
+}
+
+#[test]
+fn gdcm_plaintexts_of_implicit_vr_sources_read_with_their_real_vrs() {
+    let plaintext = gdcm_implicit_style_plaintext();
+    assert_eq!(
+        implicit::shape(&plaintext),
+        Some(implicit::Shape {
+            all_un: true,
+            undefined_un: true
+        })
+    );
+    let item = modified_item(&plaintext, None).unwrap();
+    assert_eq!(item.get(tags::PATIENT_NAME).unwrap().vr(), VR::PN);
+    assert_eq!(text(&item, tags::PATIENT_NAME), "Müller^Jürgen");
+    assert_eq!(text(&item, tags::PATIENT_AGE), "042Y");
+    let referenced = item
+        .get(tags::REFERENCED_IMAGE_SEQUENCE)
+        .unwrap()
+        .items()
+        .unwrap();
+    assert_eq!(
+        text(&referenced[0], tags::REFERENCED_SOP_INSTANCE_UID).trim_end_matches('\0'),
+        "1.2.5"
+    );
+    // Damaged: never panics, says so.
+    for cut in [10, 30, plaintext.len() - 9, plaintext.len() - 1] {
+        assert!(modified_item(&plaintext[..cut], None).is_err(), "{cut}");
+    }
+}
+
+#[test]
+fn our_own_plaintexts_keep_their_explicit_vrs() {
+    let ts = TransferSyntaxRegistry.get(EXPLICIT_VR_LE).unwrap();
+    let mut with_private = originals();
+    with_private.put(DataElement::new(
+        dicom_core::Tag(0x0009, 0x0010),
+        VR::LO,
+        PrimitiveValue::from("ACME"),
+    ));
+    with_private.put(DataElement::new(
+        dicom_core::Tag(0x0009, 0x1001),
+        VR::UN,
+        PrimitiveValue::from(vec![1u8, 2, 3, 4]),
+    ));
+    let dataset = InMemDicomObject::from_element_iter([DataElement::new(
+        MODIFIED_ATTRIBUTES_SEQUENCE,
+        VR::SQ,
+        dicom_core::value::DataSetSequence::from(vec![with_private]),
+    )]);
+    let mut plaintext = Vec::new();
+    dataset.write_dataset_with_ts(&mut plaintext, ts).unwrap();
+    assert!(!implicit::shape(&plaintext).unwrap().implicit());
+    let item = modified_item(&plaintext, None).unwrap();
+    assert_eq!(
+        item.get(dicom_core::Tag(0x0009, 0x0010)).unwrap().vr(),
+        VR::LO
+    );
+    // The converter itself is faithful on explicit input too.
+    let converted = implicit::to_implicit(&plaintext).unwrap();
+    let implicit_ts = TransferSyntaxRegistry.get(IMPLICIT_VR_LE).unwrap();
+    let again =
+        InMemDicomObject::read_dataset_with_ts(std::io::Cursor::new(converted), implicit_ts)
+            .unwrap();
+    let item = &again
+        .get(MODIFIED_ATTRIBUTES_SEQUENCE)
+        .unwrap()
+        .items()
+        .unwrap()[0];
+    assert_eq!(text(item, tags::PATIENT_ID), "PID-77");
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+    /// Damaged plaintexts (after a lucky padding check) never panic and
+    /// never make a parser trust a length past the end.
+    #[test]
+    fn damaged_plaintexts_are_refused_quickly(
+        flips in proptest::collection::vec((0usize..400, 0u8..8), 1..4),
+        cut in 0usize..400,
+    ) {
+        let mut plaintext = gdcm_implicit_style_plaintext();
+        for (at, bit) in flips {
+            let at = at % plaintext.len();
+            plaintext[at] ^= 1 << bit;
+        }
+        plaintext.truncate(cut.max(1));
+        let started = std::time::Instant::now();
+        let _ = modified_item(&plaintext, None);
+        proptest::prop_assert!(started.elapsed() < std::time::Duration::from_secs(2));
+    }
+}
