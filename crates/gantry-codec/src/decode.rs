@@ -271,6 +271,15 @@ fn decode_compressed(uid: &str, kind: Kind, format: PixelFormat, data: &[u8]) ->
         }
         Kind::JpegLs => {
             let header = codestream::jpeg_header(data)?;
+            // CharLS spends minutes (debug build) to seconds on a
+            // truncated stream before failing: refuse it up front.
+            let end = data.len() - data.iter().rev().take_while(|&&b| b == 0).count();
+            if !data[..end].ends_with(&[0xFF, 0xD9]) {
+                return Err(CodecError::Mismatch {
+                    detail: "the JPEG-LS frame ends without an EOI marker: it is truncated"
+                        .to_owned(),
+                });
+            }
             check_size(
                 "JPEG-LS",
                 format,

@@ -16,6 +16,7 @@ mod decode_corpus;
 mod dicom_files;
 mod encapsulation;
 mod encoders;
+mod fragments;
 mod hand_checked;
 mod images;
 mod oracles;
