@@ -1,84 +1,137 @@
-//! Pixel codecs for Gantry: the encoders dicom-rs lacks, and the table of
+//! Pixel codecs for Gantry: frame-by-frame decoding into typed samples,
+//! lossless encoders (including those dicom-rs lacks), and the table of
 //! what this build can decode and encode.
 //!
 //! Redaction decodes a frame, blanks regions and re-encodes it (SPEC §7,
-//! §9); dicom-rs 0.10 decodes RLE Lossless but cannot encode it. This crate
-//! implements DICOM RLE Lossless (PS3.5 Annex G) both ways in pure Rust:
+//! §9). The core types:
 //!
-//! - [`encode_rle_frame`] / [`decode_rle_frame`]: one native frame, in the
-//!   shape given by a [`FrameLayout`], to and from the value of its single
-//!   RLE fragment;
-//! - [`encapsulate`] / [`decapsulate`]: fragments to and from the value of
-//!   an encapsulated Pixel Data element (Basic Offset Table, one item per
-//!   frame, Sequence Delimitation Item);
-//! - [`encode_rle_pixel_data`] / [`decode_rle_pixel_data`]: both steps for
-//!   all frames of a Pixel Data value;
+//! - [`decode_frame`]: one frame of a [`PixelData`] value (native bytes or
+//!   an encapsulated value, typically sliced out of a memory-mapped file)
+//!   into a [`Frame`]: a [`PixelFormat`] and typed [`Samples`]. Only that
+//!   frame's bytes are touched.
+//! - [`Encoder`] / [`encode`]: frames into the value of a Pixel Data
+//!   element ([`Encoded`]): native, RLE Lossless, JPEG-LS Lossless or
+//!   JPEG 2000 Lossless, with the format, VR and lossiness to write.
 //! - [`require`]: whether this build can decode or encode a transfer
 //!   syntax, with an error naming the cargo feature that would add it.
+//! - Lower level: [`encode_rle_frame`] / [`decode_rle_frame`] (DICOM RLE,
+//!   PS3.5 Annex G, in pure Rust) and [`encapsulate`] / [`decapsulate`]
+//!   (PS3.5 A.4).
 //!
-//! Errors ([`CodecError`]) name the frame, segment, byte offset and layout,
-//! never a pixel value.
+//! Errors ([`CodecError`]) name the transfer syntax, the frame, segment,
+//! byte offset or sample index and what failed, never a pixel value.
 //!
 //! ```
-//! use gantry_codec::{decode_rle_frame, encode_rle_frame, encapsulate, FrameLayout};
+//! use gantry_codec::{
+//!     decode_frame, encode, Frame, Photometric, PixelData, PixelFormat, PixelValue, Samples,
+//! };
 //!
-//! // Two rows of three 8-bit RGB pixels, interleaved (planar configuration 0).
-//! let layout = FrameLayout {
+//! // Two frames of 2 x 3 signed 16-bit CT samples, RLE-compressed.
+//! let format = PixelFormat {
 //!     rows: 2,
 //!     columns: 3,
-//!     samples_per_pixel: 3,
-//!     bits_allocated: 8,
+//!     samples_per_pixel: 1,
+//!     bits_allocated: 16,
+//!     bits_stored: 16,
+//!     signed: true,
 //!     planar_configuration: 0,
+//!     photometric: Photometric::Monochrome2,
 //! };
-//! let native: Vec<u8> = (0..18).map(|i| (i / 3) as u8).collect();
-//! let fragment = encode_rle_frame(&native, layout)?;
-//! assert_eq!(&fragment[..4], &3u32.to_le_bytes()); // one segment per sample
-//! assert_eq!(decode_rle_frame(&fragment, layout)?, native);
+//! let frames = [
+//!     Frame { format, samples: Samples::I16(vec![-1000, -1000, 0, 40, 40, 3000]) },
+//!     Frame { format, samples: Samples::I16(vec![-1024; 6]) },
+//! ];
+//! let encoded = encode("1.2.840.10008.1.2.5", frames.iter().cloned().map(Ok))?;
+//! assert_eq!((encoded.frames, encoded.format, encoded.lossy), (2, format, false));
 //!
-//! // The Pixel Data value of a one-frame RLE Lossless instance.
-//! let value = encapsulate(&[fragment])?;
-//! assert_eq!(&value[value.len() - 8..], &[0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0]);
+//! // Decode the second frame only, as the redaction engine would.
+//! let pixel_data = PixelData {
+//!     transfer_syntax: "1.2.840.10008.1.2.5",
+//!     format,
+//!     frames: 2,
+//!     value: PixelValue::Encapsulated(&encoded.value),
+//! };
+//! assert_eq!(decode_frame(&pixel_data, 1)?, frames[1]);
 //! # Ok::<(), gantry_codec::CodecError>(())
 //! ```
 //!
-//! # Transfer syntaxes, backends and cargo features
+//! # What decoding returns
 //!
-//! What [`require`] answers (also as data: [`transfer_syntaxes`]). Today
-//! this crate has **no cargo features**: native pixel data needs no codec,
-//! and RLE Lossless is built in, in pure Rust. Every other row names the
-//! feature planned for it and whether its backend is pure Rust or links C;
-//! C and C++ backends will stay opt-in, so a pure-Rust build remains
-//! possible.
+//! [`Frame::format`] describes the samples as decoded: native and RLE
+//! frames keep the instance's format word for word (YBR_FULL_422 stays two
+//! samples per pixel, planar configuration 1 stays planar, bits above Bits
+//! Stored are kept and signed samples are not sign-extended, so
+//! re-encoding is byte-exact); compressed frames come back interleaved,
+//! JPEG colour as RGB, JPEG 2000 with a colour transform (YBR_RCT/ICT) as
+//! RGB, compressed YBR_FULL_422 as YBR_FULL; PALETTE COLOR stays indices.
+//!
+//! Encapsulated frames are found through the Basic Offset Table; without
+//! one, one fragment per frame is assumed when the counts match, and
+//! otherwise a frame starts at each fragment that starts a codestream
+//! (JPEG SOI, JPEG 2000 SOC+SIZ or JP2 signature), as pydicom does.
+//! Extended Offset Tables are not read (the Basic Offset Table is then
+//! empty and the signature search applies).
+//!
+//! # Cargo features and backends
+//!
+//! | feature | default | backend | language | adds |
+//! |---|---|---|---|---|
+//! | (none) | — | this crate | Rust | native and RLE Lossless, both ways |
+//! | `jpeg` | yes | jpeg-decoder, the decoder dicom-rs uses, called directly so the colour transform follows the attributes when the stream is silent | Rust | JPEG Baseline, Extended (8-bit), Lossless, Lossless SV1 decoding |
+//! | `charls` | yes | CharLS: decoding through dicom-transfer-syntax-registry, encoding directly with sample interleave (dicom-rs's colour JPEG-LS output is broken) | C++, needs `cmake` | JPEG-LS decoding, JPEG-LS Lossless encoding |
+//! | `openjpeg` | yes | OpenJPEG (openjpeg-sys): decoding through dicom-transfer-syntax-registry and jpeg2k, encoding through this crate's only `unsafe` module | C | JPEG 2000 and HTJ2K decoding, JPEG 2000 Lossless encoding |
+//!
+//! `--no-default-features` builds pure Rust (native and RLE only). The
+//! default set decodes every transfer syntax in the shared dev corpus that
+//! any dicom-rs backend decodes, and encodes RLE, JPEG-LS and JPEG 2000
+//! losslessly. dicom-rs's pure-Rust JPEG 2000 decoder (`openjp2`) is not
+//! offered: it exports OpenJPEG's C symbols, so it cannot be linked beside
+//! the encoder (and `--all-features` could not build).
+//!
+//! # Transfer syntaxes
+//!
+//! What [`require`] answers (also as data: [`transfer_syntaxes`]). "yes,
+//! `feature`" is available when this crate is built with that feature.
+//! Every encoder here is lossless; lossy encoders are not offered.
 //!
 //! | transfer syntax | UID | decode | encode | backend (language) |
 //! |---|---|---|---|---|
 //! | Implicit VR Little Endian | 1.2.840.10008.1.2 | native | native | none needed |
 //! | Explicit VR Little Endian | 1.2.840.10008.1.2.1 | native | native | none needed |
-//! | Deflated Explicit VR Little Endian | 1.2.840.10008.1.2.1.99 | native | native | data set deflate by dicom-object (Rust) |
-//! | Explicit VR Big Endian | 1.2.840.10008.1.2.2 | native | native | none needed (samples are big-endian) |
-//! | **RLE Lossless** | 1.2.840.10008.1.2.5 | **yes, this crate** | **yes, this crate** | built in (Rust) |
-//! | JPEG Baseline (Process 1) | 1.2.840.10008.1.2.4.50 | planned: `jpeg` | planned: `jpeg`, 8-bit only | jpeg-decoder / jpeg-encoder via dicom-pixeldata (Rust) |
-//! | JPEG Extended (Process 2 & 4) | 1.2.840.10008.1.2.4.51 | no backend | no backend | dicom-rs 0.10 cannot decode 12-bit JPEG |
-//! | JPEG Lossless (Process 14) | 1.2.840.10008.1.2.4.57 | planned: `jpeg` | no backend | jpeg-decoder via dicom-pixeldata (Rust) |
-//! | JPEG Lossless SV1 (Process 14, Selection Value 1) | 1.2.840.10008.1.2.4.70 | planned: `jpeg` | no backend | jpeg-decoder via dicom-pixeldata (Rust) |
-//! | JPEG-LS Lossless | 1.2.840.10008.1.2.4.80 | planned: `charls` | planned: `charls` (correct colour path) | CharLS (C++, needs cmake) |
-//! | JPEG-LS Near-Lossless | 1.2.840.10008.1.2.4.81 | planned: `charls` | planned: `charls` | CharLS (C++, needs cmake) |
-//! | JPEG 2000 Lossless | 1.2.840.10008.1.2.4.90 | planned: `openjp2` or `openjpeg` | planned: `openjpeg` | openjp2 (Rust port) / OpenJPEG via openjpeg-sys (C) |
-//! | JPEG 2000 | 1.2.840.10008.1.2.4.91 | planned: `openjp2` or `openjpeg` | no backend | as above |
-//! | JPEG 2000 Part 2 Lossless | 1.2.840.10008.1.2.4.92 | planned: `openjp2` or `openjpeg` | no backend | as above |
-//! | JPEG 2000 Part 2 | 1.2.840.10008.1.2.4.93 | planned: `openjp2` or `openjpeg` | no backend | as above |
-//! | HTJ2K Lossless | 1.2.840.10008.1.2.4.201 | planned: `openjp2` or `openjpeg` | no backend | as above |
-//! | HTJ2K RPCL Lossless | 1.2.840.10008.1.2.4.202 | planned: `openjp2` or `openjpeg` | no backend | as above |
-//! | HTJ2K | 1.2.840.10008.1.2.4.203 | planned: `openjp2` or `openjpeg` | no backend | as above |
+//! | Deflated Explicit VR Little Endian | 1.2.840.10008.1.2.1.99 | native | native | the data set is deflated by the reader/writer, not here |
+//! | Explicit VR Big Endian | 1.2.840.10008.1.2.2 | native | native | none needed (samples are big-endian; OW 8-bit values byte-swapped) |
+//! | **RLE Lossless** | 1.2.840.10008.1.2.5 | **yes, built in** | **yes, built in** | this crate (Rust) |
+//! | JPEG Baseline (Process 1) | 1.2.840.10008.1.2.4.50 | yes, `jpeg` | not offered (lossy; dicom-rs's encoder cuts 12/16-bit input to 8 bits) | jpeg-decoder (Rust) |
+//! | JPEG Extended (Process 2 & 4) | 1.2.840.10008.1.2.4.51 | yes, `jpeg`, 8-bit frames only (12-bit DCT: a clear error) | not offered (lossy) | jpeg-decoder (Rust) |
+//! | JPEG Lossless (Process 14) | 1.2.840.10008.1.2.4.57 | yes, `jpeg` | no backend | jpeg-decoder (Rust) |
+//! | JPEG Lossless SV1 (Process 14, Selection Value 1) | 1.2.840.10008.1.2.4.70 | yes, `jpeg` | no backend | jpeg-decoder (Rust) |
+//! | JPEG-LS Lossless | 1.2.840.10008.1.2.4.80 | yes, `charls` | **yes, `charls`** (8/16 bits allocated, 2–16 stored; colour sample-interleaved) | CharLS (C++, needs cmake) |
+//! | JPEG-LS Near-Lossless | 1.2.840.10008.1.2.4.81 | yes, `charls` | not offered (lossy) | CharLS (C++, needs cmake) |
+//! | JPEG 2000 Lossless | 1.2.840.10008.1.2.4.90 | yes, `openjpeg` | **yes, `openjpeg`** (8/16 bits allocated; reversible 5/3, no colour transform: RGB stays RGB) | OpenJPEG (C) |
+//! | JPEG 2000 | 1.2.840.10008.1.2.4.91 | yes, `openjpeg` | not offered (lossy) | OpenJPEG (C) |
+//! | JPEG 2000 Part 2 Lossless | 1.2.840.10008.1.2.4.92 | yes, `openjpeg` | no backend | OpenJPEG (C) |
+//! | JPEG 2000 Part 2 | 1.2.840.10008.1.2.4.93 | yes, `openjpeg` | no backend | OpenJPEG (C) |
+//! | HTJ2K Lossless | 1.2.840.10008.1.2.4.201 | yes, `openjpeg` | no backend | OpenJPEG (C) |
+//! | HTJ2K RPCL Lossless | 1.2.840.10008.1.2.4.202 | yes, `openjpeg` | no backend | OpenJPEG (C) |
+//! | HTJ2K | 1.2.840.10008.1.2.4.203 | yes, `openjpeg` | no backend | OpenJPEG (C) |
 //! | JPEG XL Lossless | 1.2.840.10008.1.2.4.110 | planned: `jpegxl` | planned: `jpegxl` | jxl-oxide / zune-jpegxl (Rust) |
 //! | JPEG XL JPEG Recompression | 1.2.840.10008.1.2.4.111 | planned: `jpegxl` | no backend | jxl-oxide (Rust) |
 //! | JPEG XL | 1.2.840.10008.1.2.4.112 | planned: `jpegxl` | no backend | jxl-oxide (Rust) |
 //!
 //! Any other UID is reported as unknown.
 //!
+//! Encoders refuse, rather than silently change, what they cannot code
+//! losslessly: JPEG-LS and JPEG 2000 code Bits Stored bits per sample, so
+//! a frame with samples outside that range is an error (RLE and native
+//! keep every bit). Compressed encoders write YBR_FULL_422 frames as
+//! YBR_FULL (chrominance repeated) and planar configuration 0 for JPEG-LS
+//! and JPEG 2000; [`Encoded::format`] says what was written.
+//!
 //! Architecture invariant: this crate is the only Gantry code that touches
 //! codec backends and C. It is part of the bottom layer and depends on no
-//! other Gantry crate.
+//! other Gantry crate. Panics inside backends are caught and reported as
+//! [`CodecError::Panicked`]; `unsafe` is denied except in the OpenJPEG
+//! encoder module.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
