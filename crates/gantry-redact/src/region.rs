@@ -71,9 +71,9 @@ impl Span {
 /// right/bottom edge ([`Region::from_ctp`]). Only on a given image does it
 /// become pixels: [`Region::place`] resolves the edges and clips.
 ///
-/// [`Display`](fmt::Display) writes it back in the form it most likely came
-/// from: a Gantry zone when both spans count from the top-left, else a CTP
-/// region.
+/// [`Display`](fmt::Display) writes a Gantry zone when both spans count
+/// from the top-left corner, else a CTP region (the notation that can
+/// count from the right and bottom edges).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Region {
     rows: Span,
