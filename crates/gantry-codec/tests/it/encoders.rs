@@ -545,3 +545,44 @@ fn frames_must_share_a_format() {
         "{message}"
     );
 }
+
+/// 1-bit frames whose size is not a multiple of 8 are packed back to back
+/// (frame 2 starts mid-byte), read back by our decoder and by pydicom.
+#[test]
+fn one_bit_frames_are_packed_back_to_back() {
+    let f = format(3, 5, 1, 1, 1, false, 0);
+    let frames: Vec<Frame> = (0..3u8)
+        .map(|k| Frame {
+            format: f,
+            samples: Samples::Bits((0..15u8).map(|i| (i * 7 + k) % 3 % 2).collect()),
+        })
+        .collect();
+    let encoded = encode(EXPLICIT_LE, frames.iter().cloned().map(Ok)).unwrap();
+    assert_eq!(encoded.value.len(), 6, "45 bits in 6 bytes (even length)");
+    assert_eq!(encoded.vr, PixelVr::Ob);
+    let data = PixelData {
+        transfer_syntax: EXPLICIT_LE,
+        format: f,
+        frames: 3,
+        value: PixelValue::Native(&encoded.value),
+    };
+    for (i, want) in frames.iter().enumerate() {
+        assert_eq!(&decode_frame(&data, i as u32).unwrap(), want);
+    }
+    if !oracles::pydicom() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bits.dcm");
+    write_file(&path, &encoded, "2.25.4242");
+    let theirs = match oracles::pydicom_frames(std::slice::from_ref(&path), false).remove(0) {
+        PydicomFrames::Decoded { frames, .. } => frames,
+        PydicomFrames::Failed(reason) => panic!("pydicom cannot decode the 1-bit file: {reason}"),
+    };
+    for (want, got) in frames.iter().zip(&theirs) {
+        let Samples::Bits(bits) = &want.samples else {
+            unreachable!()
+        };
+        assert_eq!(bits, got);
+    }
+}

@@ -23,20 +23,19 @@ from pydicom.pixels import iter_pixels
 
 
 def frames_of(path, as_rgb):
-    """pydicom's frames: iter_pixels, else (deflated data sets, which it
-    cannot stream) the data set's pixel_array."""
+    """pydicom's frames: iter_pixels, else the data set's pixel_array
+    (iter_pixels cannot stream deflated data sets, nor 1-bit frames that
+    do not start on a byte boundary)."""
     try:
-        yield from iter_pixels(path, as_rgb=as_rgb)
-        return
-    except AttributeError:
+        return list(iter_pixels(path, as_rgb=as_rgb))
+    except (AttributeError, ValueError):
         pass
     ds = pydicom.dcmread(path)
     ds.pixel_array_options(as_rgb=as_rgb)
     arr = ds.pixel_array
     if int(ds.get("NumberOfFrames", 1) or 1) > 1:
-        yield from arr
-    else:
-        yield arr
+        return list(arr)
+    return [arr]
 
 
 def main():
