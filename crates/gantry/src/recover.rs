@@ -84,19 +84,16 @@ pub fn recover_with(inputs: &[PathBuf], opener: Opener<'_>, out: &Path) -> Resul
         })?;
         let meta = obj.meta().clone();
         let restored = seal::restore(&obj, &originals);
-        let sop = restored
-            .get(dicom_dictionary_std::tags::SOP_INSTANCE_UID)
-            .and_then(|e| e.to_str().ok())
-            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
-            .unwrap_or_default();
-        let sop_class = restored
-            .get(dicom_dictionary_std::tags::SOP_CLASS_UID)
-            .and_then(|e| e.to_str().ok())
-            .map(|s| s.trim_end_matches(['\0', ' ']).to_string())
-            .unwrap_or_default();
         let mut meta = meta;
-        meta.media_storage_sop_instance_uid = sop;
-        meta.media_storage_sop_class_uid = sop_class;
+        // The file meta follows the restored UIDs (when they are usable).
+        if let Some(sop) = uid(&restored, dicom_dictionary_std::tags::SOP_INSTANCE_UID) {
+            meta.media_storage_sop_instance_uid = sop;
+        }
+        if let Some(class) = uid(&restored, dicom_dictionary_std::tags::SOP_CLASS_UID) {
+            meta.media_storage_sop_class_uid = class;
+        }
+        // The UIDs changed length: the group length must follow.
+        meta.update_information_group_length();
         let file_obj = restored.with_exact_meta(meta);
         let name = file
             .file_name()
@@ -116,6 +113,20 @@ pub fn recover_with(inputs: &[PathBuf], opener: Opener<'_>, out: &Path) -> Resul
         report.outputs.push(dest.to_string_lossy().into_owned());
     }
     Ok(report)
+}
+
+/// A UID element's text, also when a writer labelled it UN (raw bytes);
+/// `None` unless it is a well-formed UID.
+fn uid(obj: &dicom_object::InMemDicomObject, tag: dicom_core::Tag) -> Option<String> {
+    use dicom_core::value::{PrimitiveValue, Value};
+    let element = obj.get(tag)?;
+    let text = match element.value() {
+        Value::Primitive(PrimitiveValue::U8(bytes)) => String::from_utf8_lossy(bytes).into_owned(),
+        _ => element.to_str().ok()?.into_owned(),
+    };
+    let text = text.trim_end_matches(['\0', ' ']);
+    (!text.is_empty() && text.len() <= 64 && text.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        .then(|| text.to_string())
 }
 
 fn read(file: &Path) -> Result<dicom_object::DefaultDicomObject> {

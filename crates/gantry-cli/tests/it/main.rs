@@ -10,6 +10,7 @@ mod main_job;
 mod options;
 mod oracle;
 mod ranges;
+mod recipients;
 mod redact_formats;
 mod redaction;
 mod reversible;
