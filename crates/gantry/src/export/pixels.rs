@@ -355,7 +355,7 @@ impl<'a> FrameReader<'a> {
     ) -> Result<FrameReader<'a>, String> {
         use std::os::unix::fs::FileExt;
         let frame_len = format.native_frame_len();
-        let per_frame = !encapsulated && format.bits_allocated % 8 == 0 && frame_len > 0;
+        let per_frame = !encapsulated && format.bits_allocated.is_multiple_of(8) && frame_len > 0;
         let loaded = match source {
             SourceValue::Memory(bytes) => Loaded::Whole(bytes),
             SourceValue::File {
