@@ -32,7 +32,11 @@ fn ct_frame() -> Frame {
     let samples = (0..512 * 512)
         .map(|i| {
             let (r, c) = ((i / 512) as i32 - 256, (i % 512) as i32 - 256);
-            if r * r + c * c < 200 * 200 { 40 + (i % 37) as i16 } else { -1000 }
+            if r * r + c * c < 200 * 200 {
+                40 + (i % 37) as i16
+            } else {
+                -1000
+            }
         })
         .collect();
     Frame {
