@@ -28,8 +28,10 @@
 //! AES-256-SIV(key = the keyring's seal key, AD = [magic, new SOPInstanceUID], plaintext)
 //! ```
 //!
-//! The plaintext puts the instance's Specific Character Set first at the top
-//! level, then (0400,0550). AES-SIV is deterministic and misuse-resistant:
+//! The plaintext is the one the CMS items encrypt: (0400,0550) alone, its
+//! item led by the instance's Specific Character Set (files sealed before
+//! also had the character set at the top level; they open the same way).
+//! AES-SIV is deterministic and misuse-resistant:
 //! the same instance sealed twice with the same key gives the same bytes
 //! (so exports stay byte-identical across runs). Binding the new
 //! SOPInstanceUID as associated data means a sealed item moved to another
@@ -194,56 +196,48 @@ pub fn seal_for(
     let ts = TransferSyntaxRegistry
         .get(EXPLICIT_VR_LE)
         .ok_or_else(|| SealError::Encode("Explicit VR Little Endian is not available".into()))?;
-    let mut items = Vec::with_capacity(recipients.len() + 1);
-    // The character set (if any) is the item's first element, so the text
-    // after it is encoded in the instance's own repertoire.
-    let charset = originals
-        .get(dicom_dictionary_std::tags::SPECIFIC_CHARACTER_SET)
-        .cloned();
-    let modified = DataElement::new(
-        MODIFIED_ATTRIBUTES_SEQUENCE,
-        VR::SQ,
-        DataSetSequence::from(vec![originals]),
-    );
-    if !recipients.is_empty() {
-        // As GDCM: the plaintext is the (0400,0550) element alone.
-        let dataset = InMemDicomObject::from_element_iter([modified.clone()]);
-        let mut plaintext = Vec::new();
-        dataset
-            .write_dataset_with_ts(&mut plaintext, ts)
-            .map_err(|e| SealError::Encode(e.to_string()))?;
-        for recipient in recipients {
-            items.push(encrypted_item(recipient::envelop(&plaintext, recipient)?));
-        }
-        zeroize::Zeroize::zeroize(&mut plaintext);
-    }
-    if let Some(keys) = keys {
-        // The character set goes first, at the top level too (the format
-        // this item has always had).
-        let dataset = InMemDicomObject::from_element_iter(charset.into_iter().chain([modified]));
-        let mut plaintext = Vec::new();
-        dataset
-            .write_dataset_with_ts(&mut plaintext, ts)
-            .map_err(|e| SealError::Encode(e.to_string()))?;
-        let mut cipher = cipher(keys);
-        let sealed = cipher
-            .encrypt(
-                [MAGIC.as_slice(), new_sop_instance_uid.as_bytes()],
-                &plaintext,
-            )
-            .map_err(|_| SealError::Encode("AES-SIV refused the input".into()))?;
-        zeroize::Zeroize::zeroize(&mut plaintext);
-        let mut content = Vec::with_capacity(MAGIC.len() + FINGERPRINT_LEN + sealed.len());
-        content.extend_from_slice(MAGIC);
-        content.extend_from_slice(fingerprint_bytes(keys).as_bytes());
-        content.extend_from_slice(&sealed);
-        items.push(encrypted_item(content));
-    }
-    if items.is_empty() {
+    if keys.is_none() && recipients.is_empty() {
         return Err(SealError::Encode(
             "nothing to seal with: no project key and no recipient".into(),
         ));
     }
+    // One plaintext for every item, as GDCM writes it: the (0400,0550)
+    // element alone. The instance's Specific Character Set (if any) is the
+    // item's first element, so the text after it is encoded (and decoded)
+    // in the instance's own repertoire.
+    let dataset = InMemDicomObject::from_element_iter([DataElement::new(
+        MODIFIED_ATTRIBUTES_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![originals]),
+    )]);
+    let mut plaintext = Vec::new();
+    dataset
+        .write_dataset_with_ts(&mut plaintext, ts)
+        .map_err(|e| SealError::Encode(e.to_string()))?;
+    drop(dataset);
+    let mut items = Vec::with_capacity(recipients.len() + 1);
+    let sealed = (|| {
+        for recipient in recipients {
+            items.push(encrypted_item(recipient::envelop(&plaintext, recipient)?));
+        }
+        if let Some(keys) = keys {
+            let mut cipher = cipher(keys);
+            let sealed = cipher
+                .encrypt(
+                    [MAGIC.as_slice(), new_sop_instance_uid.as_bytes()],
+                    &plaintext,
+                )
+                .map_err(|_| SealError::Encode("AES-SIV refused the input".into()))?;
+            let mut content = Vec::with_capacity(MAGIC.len() + FINGERPRINT_LEN + sealed.len());
+            content.extend_from_slice(MAGIC);
+            content.extend_from_slice(fingerprint_bytes(keys).as_bytes());
+            content.extend_from_slice(&sealed);
+            items.push(encrypted_item(content));
+        }
+        Ok(())
+    })();
+    zeroize::Zeroize::zeroize(&mut plaintext);
+    sealed?;
     Ok(DataElement::new(
         ENCRYPTED_ATTRIBUTES_SEQUENCE,
         VR::SQ,

@@ -512,3 +512,36 @@ proptest::proptest! {
         proptest::prop_assert!(started.elapsed() < std::time::Duration::from_secs(2));
     }
 }
+
+#[test]
+fn project_key_items_of_the_earlier_layout_still_open() {
+    // Earlier versions put the Specific Character Set at the top level too.
+    let keys = ProjectKey::from_bytes([9; 32]).keyring();
+    let ts = TransferSyntaxRegistry.get(EXPLICIT_VR_LE).unwrap();
+    let charset = originals()
+        .get(tags::SPECIFIC_CHARACTER_SET)
+        .cloned()
+        .unwrap();
+    let dataset = InMemDicomObject::from_element_iter([
+        charset,
+        DataElement::new(
+            MODIFIED_ATTRIBUTES_SEQUENCE,
+            VR::SQ,
+            dicom_core::value::DataSetSequence::from(vec![originals()]),
+        ),
+    ]);
+    let mut plaintext = Vec::new();
+    dataset.write_dataset_with_ts(&mut plaintext, ts).unwrap();
+    let sealed = cipher(&keys)
+        .encrypt([MAGIC.as_slice(), SOP.as_bytes()], &plaintext)
+        .unwrap();
+    let mut content = MAGIC.to_vec();
+    content.extend_from_slice(fingerprint_bytes(&keys).as_bytes());
+    content.extend_from_slice(&sealed);
+    let obj = deidentified(DataElement::new(
+        ENCRYPTED_ATTRIBUTES_SEQUENCE,
+        VR::SQ,
+        dicom_core::value::DataSetSequence::from(vec![encrypted_item(content)]),
+    ));
+    assert_same(&open(&obj, &keys).unwrap(), &originals());
+}
