@@ -7,6 +7,8 @@
 //! cargo xtask bench run [--files N] [--dir PATH] [--runs R] [--no-cp]
 //!                                                   the same corpus: `gantry run` and its steps against `cp -r`
 //! cargo xtask bench all [options]                   `bench ingest`, then `bench run`
+//! cargo xtask bench seal [--files N] [--dir PATH] [--runs R] [--no-cp]
+//!                                                   the same corpus: export without and with --reversible
 //! ```
 //!
 //! Repository invariants (crate layering, READMEs, crate docs) are `#[test]`s
@@ -30,6 +32,8 @@ commands:
   bench run [options]      the same corpus: the main job (`gantry run --profile basic`) end to end and
                            as its steps (ingest, audit, export, verify) against cp -r; targets ≤ 2× cp -r, ≤ 300 MB
   bench all [options]      bench ingest, then bench run
+  bench seal [options]     the same corpus: export without and with reversible sealing (--key,
+                           --recipient, both) and the overhead; target ≤ +20% export time
       --files N            number of files (default 2000)
       --dir PATH           corpus directory (default bench-data/ct-N under the repository root)
       --threads N          threads for the header-read floor (ingest, all; default: available parallelism)
@@ -66,7 +70,8 @@ fn run() -> Result<()> {
                 "ingest" => bench::ingest(&project_root(), &options()?),
                 "run" => bench::run(&project_root(), &options()?),
                 "all" => bench::all(&project_root(), &options()?),
-                _ => bail!("usage: cargo xtask bench ingest|run|all [options]\n\n{HELP}"),
+                "seal" => bench::seal(&project_root(), &options()?),
+                _ => bail!("usage: cargo xtask bench ingest|run|all|seal [options]\n\n{HELP}"),
             }
         }
         // Internal: the header-only read floor, run as a child process so

@@ -5,6 +5,7 @@
 //! - `run` (run.rs): the main job `gantry run`, and its steps ingest →
 //!   export → verify, against `cp -r` of the same files.
 //! - `all`: both, on the same corpus.
+//! - `seal` (seal.rs): export with and without reversible sealing.
 //!
 //! Shared here: options, corpus preparation, the `cp -r` floor and the table.
 //! Process measurement is in measure.rs, the internal child commands
@@ -22,10 +23,12 @@ mod children;
 mod ingest;
 mod measure;
 mod run;
+mod seal;
 
 pub(crate) use children::{floor_headers_main, generate_corpus_main};
 pub(crate) use ingest::ingest;
 pub(crate) use run::run;
+pub(crate) use seal::seal;
 
 use measure::{Run, measure, median_run};
 
@@ -55,7 +58,7 @@ impl Options {
             match arg.as_str() {
                 "--files" => options.files = crate::parse_value("--files", args.next())?,
                 "--dir" => options.dir = Some(crate::parse_value("--dir", args.next())?),
-                "--threads" if command != "run" => {
+                "--threads" if !matches!(command, "run" | "seal") => {
                     options.threads = crate::parse_value("--threads", args.next())?;
                 }
                 "--runs" => options.runs = crate::parse_value("--runs", args.next())?,
