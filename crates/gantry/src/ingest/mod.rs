@@ -34,7 +34,11 @@ use walk::{Walk, WalkEntry};
 pub struct IngestOptions {
     /// Copy pixel data into the sidecar (`--offload-pixels`).
     pub offload_pixels: bool,
-    /// Files per transaction.
+    /// Files per transaction. At most four batches are in memory (one
+    /// scanning, two queued, one being written), about 6 KB per file for
+    /// CT headers, so this bounds ingest's memory: 1,024 keeps peak RSS
+    /// flat from 10k to 50k files; 2,048 let it grow with the writer's
+    /// backlog (36 → 68 MB).
     pub batch_size: usize,
 }
 
@@ -42,7 +46,7 @@ impl Default for IngestOptions {
     fn default() -> Self {
         IngestOptions {
             offload_pixels: false,
-            batch_size: 2048,
+            batch_size: 1024,
         }
     }
 }
@@ -116,6 +120,7 @@ pub(crate) fn ingest(
                     any |= !batch.is_empty();
                     store.write_batch(batch)?;
                     let _ = checkpoint_tx.try_send(()); // skip if one is pending
+                    release_free_memory();
                 }
                 // Only re-indexed files can leave an entity empty.
                 if any {
@@ -212,4 +217,22 @@ fn plan(reader: &Store, batch: Vec<WalkEntry>) -> Result<Planned> {
         }
     }
     Ok(planned)
+}
+
+/// Give the allocator's free pages back to the system after each batch.
+///
+/// Headers are allocated on the scanning threads and freed on the writer,
+/// between SQLite's long-lived allocations; glibc keeps the freed pages,
+/// and the addresses in use drift, so without this the resident set grew
+/// with the number of files while the live heap stayed flat (heaptrack).
+/// Measured peak RSS, 10k → 50k files, batches of 1,024: 46 → 53 MB
+/// without, 44 → 46 MB with. It costs about a millisecond per batch.
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[allow(unsafe_code)]
+    // SAFETY: malloc_trim only returns free memory of the allocator's own
+    // arenas to the kernel; it takes no pointers and is thread-safe.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

@@ -209,7 +209,10 @@ fn scan(path: &Path, size: u64, options: ScanOptions) -> Result<Scan, Problem> {
             })
         }
     };
-    let mut header = Vec::new();
+    // Exactly the header's length: headers wait in batches for the writer,
+    // so slack here is most of ingest's memory.
+    let len: u64 = header_ranges.iter().map(|r| r.end - r.start).sum();
+    let mut header = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
     for range in header_ranges {
         head.append_range(range, &mut header)?;
     }
