@@ -577,6 +577,76 @@ fn wrong_keys_certificates_and_altered_content_fail_distinctly_and_write_nothing
     recover_ok(&sealed, &rec, &[&alice.key, &alice.cert]);
 }
 
+#[test]
+fn config_recipients_seal_too_and_the_command_line_replaces_them() {
+    if !openssl() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let alice = pair(tmp.path(), "alice");
+    let bob = pair(tmp.path(), "bob");
+    let input = tmp.path().join("in");
+    std::fs::create_dir_all(&input).unwrap();
+    std::fs::copy(
+        corpus("dev").join("deid-data_cat.dcm"),
+        input.join("cat.dcm"),
+    )
+    .unwrap();
+    // Paths in a config are relative to the config's folder.
+    let config = tmp.path().join("gantry.yaml");
+    std::fs::write(&config, "reversible: true\nrecipients: [alice.cert.pem]\n").unwrap();
+    let mut args = vec![OsString::from("--config"), config.clone().into()];
+    let sealed = seal_with(tmp, &input, None, &mut args);
+    let (_, output) = &sealed.written[0];
+    assert_eq!(items(output).len(), 1);
+    recover_ok(
+        &sealed,
+        &sealed.tmp.path().join("by-alice"),
+        &[&alice.key, &alice.cert],
+    );
+
+    // --recipient replaces the config's list.
+    let out = sealed.tmp.path().join("out-bob");
+    let output = run(gantry(&sealed.session())
+        .args(["--quiet", "export"])
+        .arg(&out)
+        .arg("--config")
+        .arg(&config)
+        .arg("--recipient")
+        .arg(&bob.cert)
+        .arg("--json"));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let rec = sealed.tmp.path().join("by-bob");
+    let result = run(gantry(&sealed.session())
+        .arg("recover")
+        .arg(&out)
+        .arg("--private-key")
+        .arg(&bob.key)
+        .arg("--out")
+        .arg(&rec));
+    assert!(
+        result.status.success(),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let result = run(gantry(&sealed.session())
+        .arg("recover")
+        .arg(&out)
+        .arg("--private-key")
+        .arg(&alice.key)
+        .arg("--certificate")
+        .arg(&alice.cert)
+        .arg("--out")
+        .arg(sealed.tmp.path().join("must-not-exist")));
+    assert_eq!(result.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&result.stderr).contains("no recipient"));
+}
+
 /// Length of the DER TLV at the start of `bytes`.
 fn der_length(bytes: &[u8]) -> usize {
     let first = bytes[1];
