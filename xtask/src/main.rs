@@ -9,6 +9,8 @@
 //! cargo xtask bench all [options]                   `bench ingest`, then `bench run`
 //! cargo xtask bench seal [--files N] [--dir PATH] [--runs R] [--no-cp]
 //!                                                   the same corpus: export without and with --reversible
+//! cargo xtask bench redact [--files N] [--dir PATH] [--runs R] [--no-cp]
+//!                                                   the same corpus (and RLE, JPEG-LS copies): export with and without redaction
 //! ```
 //!
 //! Repository invariants (crate layering, READMEs, crate docs) are `#[test]`s
@@ -34,6 +36,8 @@ commands:
   bench all [options]      bench ingest, then bench run
   bench seal [options]     the same corpus: export without and with reversible sealing (--key,
                            --recipient, both) and the overhead; target ≤ +20% export time
+  bench redact [options]   the same corpus, and RLE and JPEG-LS copies of it: export without and with
+                           pixel redaction (decode, blank two zones, re-encode); target ≥ 500 images/s
       --files N            number of files (default 2000)
       --dir PATH           corpus directory (default bench-data/ct-N under the repository root)
       --threads N          threads for the header-read floor (ingest, all; default: available parallelism)
@@ -71,7 +75,8 @@ fn run() -> Result<()> {
                 "run" => bench::run(&project_root(), &options()?),
                 "all" => bench::all(&project_root(), &options()?),
                 "seal" => bench::seal(&project_root(), &options()?),
-                _ => bail!("usage: cargo xtask bench ingest|run|all|seal [options]\n\n{HELP}"),
+                "redact" => bench::redact(&project_root(), &options()?),
+                _ => bail!("usage: cargo xtask bench ingest|run|all|seal|redact [options]\n\n{HELP}"),
             }
         }
         // Internal: the header-only read floor, run as a child process so

@@ -6,6 +6,8 @@
 //!   export → verify, against `cp -r` of the same files.
 //! - `all`: both, on the same corpus.
 //! - `seal` (seal.rs): export with and without reversible sealing.
+//! - `redact` (redact.rs): export with and without pixel redaction, from
+//!   native, RLE and JPEG-LS copies of the corpus.
 //!
 //! Shared here: options, corpus preparation, the `cp -r` floor and the table.
 //! Process measurement is in measure.rs, the internal child commands
@@ -22,11 +24,13 @@ use serde::{Deserialize, Serialize};
 mod children;
 mod ingest;
 mod measure;
+mod redact;
 mod run;
 mod seal;
 
 pub(crate) use children::{floor_headers_main, generate_corpus_main};
 pub(crate) use ingest::ingest;
+pub(crate) use redact::redact;
 pub(crate) use run::run;
 pub(crate) use seal::seal;
 
@@ -58,7 +62,7 @@ impl Options {
             match arg.as_str() {
                 "--files" => options.files = crate::parse_value("--files", args.next())?,
                 "--dir" => options.dir = Some(crate::parse_value("--dir", args.next())?),
-                "--threads" if !matches!(command, "run" | "seal") => {
+                "--threads" if !matches!(command, "run" | "seal" | "redact") => {
                     options.threads = crate::parse_value("--threads", args.next())?;
                 }
                 "--runs" => options.runs = crate::parse_value("--runs", args.next())?,
@@ -392,4 +396,28 @@ fn count(json: &serde_json::Value, pointer: &str) -> String {
     json.pointer(pointer)
         .and_then(serde_json::Value::as_u64)
         .map_or("?".to_owned(), |n| n.to_string())
+}
+
+/// `gantry --session SESSION` with the benchmarked binary.
+pub(super) fn gantry(bin: &Path, session: &Path) -> Command {
+    let mut command = Command::new(bin);
+    command.arg("--session").arg(session);
+    command
+}
+
+/// Copies an ingested session (database and pixel sidecar) to `to`.
+pub(super) fn fresh_copy(base: &Path, to: &Path) -> Result<()> {
+    remove_session(to);
+    for suffix in ["", ".pixels"] {
+        let mut from = base.as_os_str().to_owned();
+        from.push(suffix);
+        let from = PathBuf::from(from);
+        if from.exists() {
+            let mut dest = to.as_os_str().to_owned();
+            dest.push(suffix);
+            std::fs::copy(&from, PathBuf::from(dest))
+                .with_context(|| format!("copying {}", from.display()))?;
+        }
+    }
+    Ok(())
 }

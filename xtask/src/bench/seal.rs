@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::measure::{Run, median};
 use super::{Bench, Options, Phase, available_threads, count, measure, previous_phases};
-use super::{print_table, remove_session, save, sync};
+use super::{fresh_copy, gantry, print_table, remove_session, save, sync};
 
 const TARGET_OVERHEAD: f64 = 0.20;
 
@@ -186,29 +186,6 @@ pub(crate) fn seal(root: &Path, options: &Options) -> Result<()> {
     save(&json_path, &report)?;
     if report.phases.iter().any(|p| !p.ok) {
         bail!("a phase failed (see the table)");
-    }
-    Ok(())
-}
-
-fn gantry(bin: &Path, session: &Path) -> Command {
-    let mut command = Command::new(bin);
-    command.arg("--session").arg(session);
-    command
-}
-
-/// Copies the ingested session (database and pixel sidecar) to `to`.
-fn fresh_copy(base: &Path, to: &Path) -> Result<()> {
-    remove_session(to);
-    for suffix in ["", ".pixels"] {
-        let mut from = base.as_os_str().to_owned();
-        from.push(suffix);
-        let from = PathBuf::from(from);
-        if from.exists() {
-            let mut dest = to.as_os_str().to_owned();
-            dest.push(suffix);
-            std::fs::copy(&from, PathBuf::from(dest))
-                .with_context(|| format!("copying {}", from.display()))?;
-        }
     }
     Ok(())
 }
