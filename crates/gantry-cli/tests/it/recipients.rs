@@ -413,6 +413,63 @@ fn we_recover_what_gdcm_seals() {
 }
 
 #[test]
+fn we_recover_gdcm_sealing_with_every_cipher_it_offers() {
+    if !openssl() || !available("gdcmanon", &["--version"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let alice = pair(tmp.path(), "alice");
+    let sources = [
+        corpus("dev").join("deid-data_cat.dcm"),
+        corpus("dev").join("nibabel_0.dcm"), // implicit VR: GDCM seals UN
+    ];
+    // PS3.15 E.1.2: re-identifiers open AES (every key length) and
+    // Triple-DES content.
+    for cipher in ["--aes128", "--aes192", "--aes256", "--des3"] {
+        let sealed = tmp.path().join(&cipher[2..]);
+        std::fs::create_dir_all(&sealed).unwrap();
+        let mut pairs = Vec::new();
+        for (i, source) in sources.iter().enumerate() {
+            let dest = sealed.join(format!("{i}.dcm"));
+            let result = Command::new("gdcmanon")
+                .args(["-e", cipher, "-c"])
+                .arg(&alice.cert)
+                .arg("-i")
+                .arg(source)
+                .arg("-o")
+                .arg(&dest)
+                .output()
+                .unwrap();
+            assert!(
+                result.status.success(),
+                "gdcmanon -e {cipher}: {}",
+                String::from_utf8_lossy(&result.stderr)
+            );
+            pairs.push((source.clone(), dest, false));
+        }
+        let rec = tmp.path().join(format!("{}-recovered", &cipher[2..]));
+        let output = run(gantry(&tmp.path().join("s.db"))
+            .arg("recover")
+            .arg(&sealed)
+            .arg("--private-key")
+            .arg(&alice.key)
+            .arg("--out")
+            .arg(&rec));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{cipher}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let pairs: Vec<_> = pairs
+            .into_iter()
+            .map(|(source, sealed, r)| (source, rec.join(sealed.file_name().unwrap()), r))
+            .collect();
+        assert_same_datasets(&pairs);
+    }
+}
+
+#[test]
 fn openssl_cms_opens_our_encrypted_content() {
     if !openssl() {
         return;

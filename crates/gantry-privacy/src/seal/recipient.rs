@@ -43,8 +43,9 @@
 //! With a certificate, the item whose recipient identifier matches it
 //! (issuer and serial number, or subject key identifier) is opened; with a
 //! private key alone, every RSA recipient of every item is tried. AES-128,
-//! -192 and -256 in CBC mode are read (GDCM's `--aes128`/`--aes192`);
-//! Triple-DES (`--des3`) is not, and says so.
+//! -192 and -256 and Triple-DES in CBC mode are read (GDCM's `--aes128`,
+//! `--aes192`, `--des3`): PS3.15 E.1.2 asks re-identifiers to open all of
+//! them. Gantry itself seals with AES-256-CBC only.
 //!
 //! CBC is not authenticated, and the `rsa` crate decrypts PKCS#1 v1.5 with
 //! implicit rejection (a wrong key gives a pseudo-random "key", not an
@@ -381,18 +382,15 @@ pub(crate) fn open_item(content: &[u8], key: &RecipientKey) -> ItemOutcome {
     };
     let encrypted = &enveloped.encrypted_content;
     let algorithm = encrypted.content_enc_alg.oid;
-    let key_len = match algorithm {
-        AES_128_CBC => 16,
-        AES_192_CBC => 24,
-        AES_256_CBC => 32,
-        DES_EDE3_CBC => {
-            return ItemOutcome::Unsupported(
-                "content encrypted with Triple-DES (gdcmanon --des3); only AES-CBC is read".into(),
-            );
-        }
+    // (key length, IV length = block size)
+    let (key_len, iv_len) = match algorithm {
+        AES_128_CBC => (16, 16),
+        AES_192_CBC => (24, 16),
+        AES_256_CBC => (32, 16),
+        DES_EDE3_CBC => (24, 8),
         other => {
             return ItemOutcome::Unsupported(format!(
-                "content encryption algorithm {other} is not read (only AES-128/192/256-CBC)"
+                "content encryption algorithm {other} is not read (only AES-128/192/256-CBC and Triple-DES CBC)"
             ));
         }
     };
@@ -401,9 +399,9 @@ pub(crate) fn open_item(content: &[u8], key: &RecipientKey) -> ItemOutcome {
         .parameters
         .as_ref()
         .and_then(|p| p.decode_as::<OctetString>().ok())
-        .filter(|iv| iv.as_bytes().len() == 16)
+        .filter(|iv| iv.as_bytes().len() == iv_len)
     else {
-        return ItemOutcome::Undecryptable("the AES-CBC parameters hold no 16-byte IV");
+        return ItemOutcome::Undecryptable("the CBC parameters hold no IV of the block size");
     };
     let Some(ciphertext) = encrypted.encrypted_content.as_ref() else {
         return ItemOutcome::Unsupported("the content is detached (not in the item)".into());
@@ -477,6 +475,7 @@ fn decrypt_cbc(algorithm: ObjectIdentifier, key: &[u8], iv: &[u8], data: &[u8]) 
         AES_128_CBC => run::<Aes128>(key, iv, data),
         AES_192_CBC => run::<Aes192>(key, iv, data),
         AES_256_CBC => run::<Aes256>(key, iv, data),
+        DES_EDE3_CBC => run::<des::TdesEde3>(key, iv, data),
         _ => None,
     }
 }
