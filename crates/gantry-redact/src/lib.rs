@@ -84,7 +84,7 @@ pub use error::{Error, Result};
 pub use fill::{Fill, Palette};
 pub use knowledge::KnowledgeBase;
 pub use preview::{PREVIEW_MAX_WIDTH, Window, render_preview_png};
-pub use redact::{FrameRedaction, RegionOutcome, redact_frame};
+pub use redact::{FrameRedaction, RegionOutcome, redact_frame, redact_native_le, redacts_native};
 pub use region::{Edge, Placement, Rect, Region, Span};
 pub use rule::{Lookup, Origin, Rule, RuleSet};
 

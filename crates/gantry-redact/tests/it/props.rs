@@ -4,7 +4,7 @@
 //! nothing.
 
 use gantry_codec::{Photometric, PixelFormat};
-use gantry_redact::{Fill, Placement, Region, redact_frame};
+use gantry_redact::{Fill, Placement, Region, redact_frame, redact_native_le};
 use proptest::prelude::*;
 
 use crate::{frame_with, sample_index, values};
@@ -218,6 +218,34 @@ proptest! {
         prop_assert_eq!(&frame, &once);
         prop_assert_eq!(again.changed, 0);
         prop_assert_eq!(again.pixels, report.pixels);
+    }
+
+    #[test]
+    fn redacting_native_bytes_equals_redacting_the_decoded_frame(
+        format in pixel_format(),
+        seed in any::<u64>(),
+        regions in prop::collection::vec(written(), 0..5),
+    ) {
+        prop_assume!(format.bits_allocated != 1);
+        let original = frame_with(format, |i| {
+            (seed ^ (i as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15)).rotate_left(29) as i64
+        });
+        let regions: Vec<Region> = regions.iter().map(Written::region).collect();
+        let mut frame = original.clone();
+        let typed = redact_frame(&mut frame, &regions, &Fill::Darkest);
+        let mut bytes = original.to_native_le();
+        let native = redact_native_le(&mut bytes, &format, &regions, &Fill::Darkest);
+        match (typed, native) {
+            (Ok(typed), Ok(native)) => {
+                prop_assert_eq!(&bytes, &frame.to_native_le(), "{}", format);
+                prop_assert_eq!(typed, native);
+                // Idempotent on bytes too.
+                let again = redact_native_le(&mut bytes, &format, &regions, &Fill::Darkest).unwrap();
+                prop_assert_eq!(again.changed, 0);
+            }
+            (Err(_), Err(_)) => prop_assert_eq!(&bytes, &original.to_native_le()),
+            (typed, native) => prop_assert!(false, "typed {:?} vs native {:?}", typed.is_ok(), native.is_ok()),
+        }
     }
 
     #[test]

@@ -37,7 +37,7 @@ use dicom_core::value::{DataSetSequence, PrimitiveValue, Value};
 use dicom_core::{DataElement, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
-use gantry_codec::{PixelFormat, Photometric};
+use gantry_codec::{Photometric, PixelFormat};
 
 pub(crate) const IMPLICIT_VR_LE: &str = "1.2.840.10008.1.2";
 pub(crate) const EXPLICIT_VR_LE: &str = "1.2.840.10008.1.2.1";
@@ -391,6 +391,73 @@ impl<'a> FrameReader<'a> {
         })
     }
 
+    /// The fast path of [`rewrite`]: native little-endian in and out,
+    /// whole-byte samples. `None` when it does not apply.
+    fn rewrite_native(
+        &mut self,
+        transfer_syntax: &str,
+        blanking: Option<&Blanking<'_>>,
+    ) -> Result<Option<gantry_codec::Encoded>, String> {
+        use std::os::unix::fs::FileExt;
+        let applies = !self.encapsulated
+            && matches!(self.transfer_syntax, IMPLICIT_VR_LE | EXPLICIT_VR_LE)
+            && native_le(transfer_syntax)
+            && matches!(self.format.bits_allocated, 8 | 16 | 32)
+            && gantry_redact::redacts_native(&self.format);
+        if !applies {
+            return Ok(None);
+        }
+        let frame_len = self.format.native_frame_len();
+        let total = frame_len * self.frames as usize;
+        let mut value = vec![0u8; total + total % 2];
+        match &self.loaded {
+            Loaded::PerFrame {
+                file,
+                path,
+                offset,
+                length,
+                ..
+            } => {
+                if (total as u64) > *length {
+                    return Err(format!(
+                        "Pixel Data holds {length} bytes, too few for {} frames",
+                        self.frames
+                    ));
+                }
+                file.read_exact_at(&mut value[..total], *offset)
+                    .map_err(|e| format!("{}: Pixel Data: {e}", path.display()))?;
+            }
+            Loaded::Whole(bytes) => {
+                let source = bytes.get(..total).ok_or_else(|| {
+                    format!(
+                        "Pixel Data holds {} bytes, too few for {} frames",
+                        bytes.len(),
+                        self.frames
+                    )
+                })?;
+                value[..total].copy_from_slice(source);
+            }
+        }
+        if let Some(b) = blanking {
+            for (index, frame) in value[..total].chunks_exact_mut(frame_len).enumerate() {
+                gantry_redact::redact_native_le(frame, &self.format, b.regions, b.fill)
+                    .map_err(|e| format!("redaction of frame {}: {e}", index + 1))?;
+            }
+        }
+        Ok(Some(gantry_codec::Encoded {
+            transfer_syntax: transfer_syntax.to_string(),
+            value,
+            format: self.format,
+            frames: self.frames,
+            lossy: false,
+            vr: if self.format.bits_allocated > 8 {
+                gantry_codec::PixelVr::Ow
+            } else {
+                gantry_codec::PixelVr::Ob
+            },
+        }))
+    }
+
     /// Frame `index` (0-based), decoded.
     pub(crate) fn frame(&mut self, index: u32) -> Result<gantry_codec::Frame, String> {
         use gantry_codec::{PixelData, PixelValue, decode_frame};
@@ -447,13 +514,19 @@ impl<'a> FrameReader<'a> {
 
 /// Decode every frame, blank it, encode it in `transfer_syntax`. The
 /// encoded output is held in memory until written.
+///
+/// Native little-endian pixels that stay native (whole-byte samples) are
+/// blanked as bytes ([`gantry_redact::redact_native_le`]), never converted
+/// to typed samples and back.
 pub(crate) fn rewrite(
     mut reader: FrameReader<'_>,
     transfer_syntax: &str,
     blanking: Option<&Blanking<'_>>,
 ) -> Result<gantry_codec::Encoded, String> {
-    let mut encoder =
-        gantry_codec::Encoder::new(transfer_syntax).map_err(|e| e.to_string())?;
+    if let Some(encoded) = reader.rewrite_native(transfer_syntax, blanking)? {
+        return Ok(encoded);
+    }
+    let mut encoder = gantry_codec::Encoder::new(transfer_syntax).map_err(|e| e.to_string())?;
     for index in 0..reader.frames {
         let mut frame = reader.frame(index)?;
         if let Some(b) = blanking {
@@ -477,7 +550,10 @@ mod tests {
                 transfer_syntax: JPEG_BASELINE
             }
         );
-        assert_eq!(plan(DEFLATED, None, false, true).transfer_syntax(), EXPLICIT_VR_LE);
+        assert_eq!(
+            plan(DEFLATED, None, false, true).transfer_syntax(),
+            EXPLICIT_VR_LE
+        );
     }
 
     #[test]
@@ -503,18 +579,33 @@ mod tests {
     #[test]
     fn redaction_keeps_lossless_syntaxes_and_never_recompresses_lossily() {
         assert_eq!(plan(RLE, None, true, true).transfer_syntax(), RLE);
-        assert_eq!(plan(EXPLICIT_VR_LE, None, true, true).transfer_syntax(), EXPLICIT_VR_LE);
-        assert_eq!(plan(EXPLICIT_VR_BE, None, true, true).transfer_syntax(), EXPLICIT_VR_LE);
+        assert_eq!(
+            plan(EXPLICIT_VR_LE, None, true, true).transfer_syntax(),
+            EXPLICIT_VR_LE
+        );
+        assert_eq!(
+            plan(EXPLICIT_VR_BE, None, true, true).transfer_syntax(),
+            EXPLICIT_VR_LE
+        );
         // Lossy sources: a lossless fallback, RLE for colour.
-        assert_eq!(plan(JPEG_BASELINE, None, true, false).transfer_syntax(), RLE);
-        let grey = plan(JPEG_BASELINE, None, true, true).transfer_syntax().to_string();
+        assert_eq!(
+            plan(JPEG_BASELINE, None, true, false).transfer_syntax(),
+            RLE
+        );
+        let grey = plan(JPEG_BASELINE, None, true, true)
+            .transfer_syntax()
+            .to_string();
         assert!(grey == JPEG_LS_LOSSLESS || grey == RLE, "{grey}");
     }
 
     #[test]
     fn redaction_marks_the_header() {
         let mut header = InMemDicomObject::from_element_iter([
-            DataElement::new(tags::BURNED_IN_ANNOTATION, VR::CS, PrimitiveValue::from("YES")),
+            DataElement::new(
+                tags::BURNED_IN_ANNOTATION,
+                VR::CS,
+                PrimitiveValue::from("YES"),
+            ),
             DataElement::new(
                 tags::IMAGE_TYPE,
                 VR::CS,
@@ -523,7 +614,12 @@ mod tests {
         ]);
         note_redaction(&mut header);
         note_redaction(&mut header); // idempotent
-        let text = |tag| header.get(tag).and_then(|e| e.to_str().ok()).map(|s| s.to_string());
+        let text = |tag| {
+            header
+                .get(tag)
+                .and_then(|e| e.to_str().ok())
+                .map(|s| s.to_string())
+        };
         assert_eq!(text(tags::BURNED_IN_ANNOTATION).as_deref(), Some("NO"));
         assert_eq!(text(tags::IMAGE_TYPE).as_deref(), Some("DERIVED\\PRIMARY"));
         assert_eq!(
@@ -551,9 +647,20 @@ mod tests {
             photometric: Photometric::Rgb,
         };
         note_rewrite(&mut header, &written, JPEG_BASELINE, RLE);
-        let text = |tag| header.get(tag).and_then(|e| e.to_str().ok()).map(|s| s.to_string());
+        let text = |tag| {
+            header
+                .get(tag)
+                .and_then(|e| e.to_str().ok())
+                .map(|s| s.to_string())
+        };
         assert_eq!(text(tags::LOSSY_IMAGE_COMPRESSION).as_deref(), Some("01"));
-        assert_eq!(text(tags::LOSSY_IMAGE_COMPRESSION_METHOD).as_deref(), Some("ISO_10918_1"));
-        assert_eq!(text(tags::PHOTOMETRIC_INTERPRETATION).as_deref(), Some("RGB"));
+        assert_eq!(
+            text(tags::LOSSY_IMAGE_COMPRESSION_METHOD).as_deref(),
+            Some("ISO_10918_1")
+        );
+        assert_eq!(
+            text(tags::PHOTOMETRIC_INTERPRETATION).as_deref(),
+            Some("RGB")
+        );
     }
 }
