@@ -76,7 +76,9 @@ fn run() -> Result<()> {
                 "all" => bench::all(&project_root(), &options()?),
                 "seal" => bench::seal(&project_root(), &options()?),
                 "redact" => bench::redact(&project_root(), &options()?),
-                _ => bail!("usage: cargo xtask bench ingest|run|all|seal|redact [options]\n\n{HELP}"),
+                _ => {
+                    bail!("usage: cargo xtask bench ingest|run|all|seal|redact [options]\n\n{HELP}")
+                }
             }
         }
         // Internal: the header-only read floor, run as a child process so

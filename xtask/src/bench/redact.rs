@@ -65,7 +65,14 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
             .context("gantry ingest")?
             .success()
             && gantry(&bin, &session)
-                .args(["--quiet", "export", "--transfer-syntax", syntax, "--profile", "basic"])
+                .args([
+                    "--quiet",
+                    "export",
+                    "--transfer-syntax",
+                    syntax,
+                    "--profile",
+                    "basic",
+                ])
                 .arg(&dir)
                 .status()
                 .context("gantry export --transfer-syntax")?
@@ -98,7 +105,13 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
         }
         let decided = measure(
             gantry(&bin, &redacting)
-                .args(["--quiet", "redact", "--no-knowledge-base", "--json", "--config"])
+                .args([
+                    "--quiet",
+                    "redact",
+                    "--no-knowledge-base",
+                    "--json",
+                    "--config",
+                ])
                 .arg(&config),
             true,
         )?;
@@ -132,7 +145,10 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
         let _ = std::fs::remove_dir_all(&out);
         let [plain_runs, redact_runs] = runs;
         let rows = [
-            (format!("gantry export ({name}, pixels spliced)"), plain_runs),
+            (
+                format!("gantry export ({name}, pixels spliced)"),
+                plain_runs,
+            ),
             (format!("gantry export ({name}, redacted)"), redact_runs),
         ];
         let mut seconds = Vec::new();

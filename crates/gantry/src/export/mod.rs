@@ -257,15 +257,18 @@ pub(crate) fn export(
                 let result = write_one(&dest, &candidate, &ready, target, sidecar.as_ref());
                 progress.advance(1);
                 match result {
-                    Ok((w, outcome)) => Outcome::Written(outcome, record(
-                        &candidate,
-                        &root,
-                        Some((ready.path, w)),
-                        ExportStatus::Written,
-                        None,
-                        deid,
-                        Some(&ready.deidentified),
-                    )),
+                    Ok((w, outcome)) => Outcome::Written(
+                        outcome,
+                        record(
+                            &candidate,
+                            &root,
+                            Some((ready.path, w)),
+                            ExportStatus::Written,
+                            None,
+                            deid,
+                            Some(&ready.deidentified),
+                        ),
+                    ),
                     Err(e) => Outcome::Failed(record(
                         &candidate,
                         &root,
@@ -365,8 +368,9 @@ fn write_one(
             pixels::DEFLATED => pixels::EXPLICIT_VR_LE,
             ts => ts,
         });
-        let written = write::write_instance(dest, &ready.deidentified, ts, write::PixelOutput::None)
-            .map_err(|e| e.to_string())?;
+        let written =
+            write::write_instance(dest, &ready.deidentified, ts, write::PixelOutput::None)
+                .map_err(|e| e.to_string())?;
         return Ok((written, outcome));
     };
     let format = pixels::pixel_format(&ready.deidentified);

@@ -43,7 +43,12 @@ fn resolve(object: &InMemDicomObject, element: &Element) -> Option<Tag> {
         } => (0x10u16..=0xFF).find_map(|block| {
             let reservation = object.get(Tag(*group, block))?;
             (reservation.header().tag == Tag(*group, block)
-                && reservation.to_str().ok()?.trim_end_matches(['\0', ' ']).trim() == creator)
+                && reservation
+                    .to_str()
+                    .ok()?
+                    .trim_end_matches(['\0', ' '])
+                    .trim()
+                    == creator)
                 .then_some(Tag(*group, (block << 8) | u16::from(*element)))
         }),
         _ => None,
@@ -76,7 +81,11 @@ mod tests {
                 VR::CS,
                 PrimitiveValue::Strs(["DERIVED".to_string(), "SECONDARY".to_string()].into()),
             ),
-            DataElement::new(Tag(0x0019, 0x0010), VR::LO, PrimitiveValue::from("ACME 1.0")),
+            DataElement::new(
+                Tag(0x0019, 0x0010),
+                VR::LO,
+                PrimitiveValue::from("ACME 1.0"),
+            ),
             DataElement::new(Tag(0x0019, 0x1005), VR::LO, PrimitiveValue::from("x")),
             DataElement::new(
                 tags::CONCEPT_NAME_CODE_SEQUENCE,

@@ -87,13 +87,16 @@ impl Redactor {
 /// How a config machine is named in records and reports: its position and
 /// model (never its serial number, an identifier in PS3.15).
 pub fn machine_name(index: usize, machine: &Machine) -> String {
-    let describe = [machine.manufacturer.as_deref(), machine.model_name.as_deref()]
-        .into_iter()
-        .flatten()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
+    let describe = [
+        machine.manufacturer.as_deref(),
+        machine.model_name.as_deref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(str::trim)
+    .filter(|s| !s.is_empty())
+    .collect::<Vec<_>>()
+    .join(" ");
     if describe.is_empty() {
         format!("#{}", index + 1)
     } else {
@@ -128,12 +131,8 @@ fn machine_rule(index: usize, machine: &Machine) -> Result<Rule> {
                 }
             }
         }
-        let predicate = Predicate::new(
-            Operand { path },
-            Method::Equals,
-            criterion.value.trim(),
-        )
-        .map_err(|e| Error::Usage(format!("machines[{index}]: {e:?}")))?;
+        let predicate = Predicate::new(Operand { path }, Method::Equals, criterion.value.trim())
+            .map_err(|e| Error::Usage(format!("machines[{index}]: {e:?}")))?;
         terms.push(Condition::Predicate(predicate));
     }
     let condition = match terms.len() {
@@ -324,14 +323,16 @@ fn palette(header: &InMemDicomObject) -> Option<Palette> {
     let bits = u8::try_from(red[2]).ok().filter(|b| matches!(b, 8 | 16))?;
     let data = |tag| -> Option<Vec<u16>> {
         let bytes = header.get(tag)?.to_bytes().ok()?;
-        Some(if bits == 8 && bytes.len() >= entries && bytes.len() < entries * 2 {
-            bytes.iter().map(|&b| u16::from(b)).collect()
-        } else {
-            bytes
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect()
-        })
+        Some(
+            if bits == 8 && bytes.len() >= entries && bytes.len() < entries * 2 {
+                bytes.iter().map(|&b| u16::from(b)).collect()
+            } else {
+                bytes
+                    .chunks_exact(2)
+                    .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                    .collect()
+            },
+        )
     };
     let (r, g, b) = (
         data(tags::RED_PALETTE_COLOR_LOOKUP_TABLE_DATA)?,
@@ -362,7 +363,10 @@ mod tests {
         .expect("config");
         let redactor = Redactor::new(&config, true).expect("rules");
         let rules = redactor.rules().rules();
-        assert_eq!(rules[0].origin.to_string(), "config machine #1 (ACME Scope 1)");
+        assert_eq!(
+            rules[0].origin.to_string(),
+            "config machine #1 (ACME Scope 1)"
+        );
         assert_eq!(rules.len(), 1 + KnowledgeBase::builtin().rules().len());
         let without = Redactor::new(&config, false).expect("rules");
         assert_eq!(without.rules().rules().len(), 1);

@@ -18,8 +18,8 @@ use dicom_dictionary_std::tags;
 use gantry_redact::{Edge, KnowledgeBase, Rule};
 use gantry_store::{EquipmentCount, Inventory, Selection, Store};
 
-use crate::config::{Prefill, Zone};
 use crate::Result;
+use crate::config::{Prefill, Zone};
 
 type MachineKey = (String, String, String);
 
@@ -71,30 +71,33 @@ pub(crate) fn scaffold(store: &Store, inventory: &Inventory) -> Result<String> {
         }
     }
     let rules = knowledge.rules();
-    Ok(crate::config::scaffold_with(inventory, |equipment: &EquipmentCount| {
-        let key = (
-            equipment.manufacturer.trim().to_string(),
-            equipment.model.trim().to_string(),
-            equipment.serial.trim().to_string(),
-        );
-        let Some(geometries) = seen.get(&key) else {
-            return Vec::new();
-        };
-        geometries
-            .iter()
-            .filter_map(|(&(rows, columns), rule)| {
-                let rule = &rules[(*rule)?];
-                Some(Prefill {
-                    zones: zones_of(rule),
-                    signature: format!("{}: {}", rule.origin, rule.condition),
-                    conditions: vec![
-                        ("Rows".to_string(), rows.to_string()),
-                        ("Columns".to_string(), columns.to_string()),
-                    ],
+    Ok(crate::config::scaffold_with(
+        inventory,
+        |equipment: &EquipmentCount| {
+            let key = (
+                equipment.manufacturer.trim().to_string(),
+                equipment.model.trim().to_string(),
+                equipment.serial.trim().to_string(),
+            );
+            let Some(geometries) = seen.get(&key) else {
+                return Vec::new();
+            };
+            geometries
+                .iter()
+                .filter_map(|(&(rows, columns), rule)| {
+                    let rule = &rules[(*rule)?];
+                    Some(Prefill {
+                        zones: zones_of(rule),
+                        signature: format!("{}: {}", rule.origin, rule.condition),
+                        conditions: vec![
+                            ("Rows".to_string(), rows.to_string()),
+                            ("Columns".to_string(), columns.to_string()),
+                        ],
+                    })
                 })
-            })
-            .collect()
-    }))
+                .collect()
+        },
+    ))
 }
 
 /// A knowledge-base rule's regions as config zones: CTP `(x, y, w, h)`,

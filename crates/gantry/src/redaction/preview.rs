@@ -174,7 +174,10 @@ fn render(candidate: &Candidate, regions: &[[u32; 4]]) -> std::result::Result<Ve
         .header
         .decode()
         .map_err(|e| format!("header does not decode: {e}"))?;
-    let pixel_ref = candidate.pixels.as_ref().ok_or("the instance has no pixel data")?;
+    let pixel_ref = candidate
+        .pixels
+        .as_ref()
+        .ok_or("the instance has no pixel data")?;
     let format = pixels::pixel_format(&header)?;
     let frames = pixels::number_of_frames(&header);
     let source = match pixel_ref.location {
@@ -222,7 +225,9 @@ fn window(header: &InMemDicomObject) -> Option<Window> {
     };
     let center = first(tags::WINDOW_CENTER)?;
     let width = first(tags::WINDOW_WIDTH)?;
-    let slope = first(tags::RESCALE_SLOPE).filter(|s| *s != 0.0).unwrap_or(1.0);
+    let slope = first(tags::RESCALE_SLOPE)
+        .filter(|s| *s != 0.0)
+        .unwrap_or(1.0);
     let intercept = first(tags::RESCALE_INTERCEPT).unwrap_or(0.0);
     Some(Window {
         center: (center - intercept) / slope,
