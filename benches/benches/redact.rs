@@ -29,9 +29,9 @@ fn ct_frame() -> Frame {
         planar_configuration: 0,
         photometric: Photometric::Monochrome2,
     };
-    let samples = (0..512 * 512)
+    let samples = (0..512 * 512_i32)
         .map(|i| {
-            let (r, c) = ((i / 512) as i32 - 256, (i % 512) as i32 - 256);
+            let (r, c) = (i / 512 - 256, i % 512 - 256);
             if r * r + c * c < 200 * 200 {
                 40 + (i % 37) as i16
             } else {

@@ -78,13 +78,15 @@
 //! |---|---|---|---|---|
 //! | (none) | — | this crate | Rust | native and RLE Lossless, both ways |
 //! | `jpeg` | yes | jpeg-decoder, the decoder dicom-rs uses, called directly so the colour transform follows the attributes when the stream is silent | Rust | JPEG Baseline, Extended (8-bit), Lossless, Lossless SV1 decoding |
-//! | `charls` | yes | CharLS: decoding through dicom-transfer-syntax-registry, encoding directly with sample interleave (dicom-rs's colour JPEG-LS output is broken) | C++, needs `cmake` | JPEG-LS decoding, JPEG-LS Lossless encoding |
-//! | `openjpeg` | yes | OpenJPEG (openjpeg-sys): decoding through dicom-transfer-syntax-registry and jpeg2k, encoding through this crate's only `unsafe` module | C | JPEG 2000 and HTJ2K decoding, JPEG 2000 Lossless encoding |
+//! | `charls` | no (the `gantry` CLI: yes) | CharLS: decoding through dicom-transfer-syntax-registry, encoding directly with sample interleave (dicom-rs's colour JPEG-LS output is broken) | C++, needs `cmake` | JPEG-LS decoding, JPEG-LS Lossless encoding |
+//! | `openjpeg` | no (the `gantry` CLI: yes) | OpenJPEG (openjpeg-sys): decoding through dicom-transfer-syntax-registry and jpeg2k, encoding through this crate's only `unsafe` module | C | JPEG 2000 and HTJ2K decoding, JPEG 2000 Lossless encoding |
 //!
-//! `--no-default-features` builds pure Rust (native and RLE only). The
-//! default set decodes every transfer syntax in the shared dev corpus that
-//! any dicom-rs backend decodes, and encodes RLE, JPEG-LS and JPEG 2000
-//! losslessly. dicom-rs's pure-Rust JPEG 2000 decoder (`openjp2`) is not
+//! The default build is pure Rust (`jpeg`); `--no-default-features` is
+//! native and RLE only. The C and C++ backends are opt-in here and in the
+//! `gantry` library (features `charls`, `openjpeg`); the `gantry` CLI turns
+//! them on by default. With all three this crate decodes every transfer
+//! syntax in the shared dev corpus that any dicom-rs backend decodes, and
+//! encodes RLE, JPEG-LS and JPEG 2000 losslessly. dicom-rs's pure-Rust JPEG 2000 decoder (`openjp2`) is not
 //! offered: it exports OpenJPEG's C symbols, so it cannot be linked beside
 //! the encoder (and `--all-features` could not build).
 //!
