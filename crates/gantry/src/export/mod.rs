@@ -51,8 +51,9 @@ pub struct ExportOptions {
     /// Recipient certificates of reversible sealing: one CMS item each.
     pub recipients: Vec<gantry_privacy::seal::Recipient>,
     /// Write every instance in this transfer syntax (a UID); `None` keeps
-    /// each source's own, except where redaction needs another (see
-    /// [`pixels`]).
+    /// each source's own, except where redaction needs another: then the
+    /// source's when Gantry can encode it losslessly, else JPEG-LS lossless
+    /// (grey) or RLE (colour); a lossy image is never re-compressed lossily.
     pub transfer_syntax: Option<String>,
 }
 
