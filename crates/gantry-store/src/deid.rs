@@ -403,58 +403,6 @@ impl Store {
         rows.collect::<rusqlite::Result<_>>().map_err(e)
     }
 
-    /// Replace the stored findings of these instances (one transaction).
-    pub fn replace_findings(&mut self, batch: &[(InstanceId, Vec<FindingRow>)]) -> Result<()> {
-        let path = self.path().to_path_buf();
-        let sql = |source| crate::Error::Sqlite {
-            path: path.clone(),
-            source,
-        };
-        let tx = self.conn_mut().transaction().map_err(sql)?;
-        {
-            let mut delete = tx
-                .prepare_cached("DELETE FROM findings WHERE instance = ?1")
-                .map_err(sql)?;
-            let mut insert = tx
-                .prepare_cached(
-                    "INSERT INTO findings (instance, path, tag, rule, action, preview)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                )
-                .map_err(sql)?;
-            for (instance, findings) in batch {
-                delete.execute([instance.0]).map_err(sql)?;
-                for f in findings {
-                    insert
-                        .execute(params![
-                            instance.0, f.path, f.tag, f.rule, f.action, f.preview
-                        ])
-                        .map_err(sql)?;
-                }
-            }
-        }
-        tx.commit().map_err(sql)
-    }
-
-    /// Counts over the stored findings.
-    pub fn findings_summary(&self) -> Result<FindingsSummary> {
-        let conn = self.conn();
-        let e = |err| self.sql_error(err);
-        let mut summary = FindingsSummary {
-            findings: conn
-                .query_row("SELECT count(*) FROM findings", [], |r| r.get::<_, i64>(0))
-                .map_err(e)? as u64,
-            instances_with_findings: conn
-                .query_row("SELECT count(DISTINCT instance) FROM findings", [], |r| {
-                    r.get::<_, i64>(0)
-                })
-                .map_err(e)? as u64,
-            ..FindingsSummary::default()
-        };
-        summary.by_rule = self.counts("SELECT rule, count(*) FROM findings GROUP BY rule")?;
-        summary.by_tag = self.counts("SELECT tag, count(*) FROM findings GROUP BY tag")?;
-        Ok(summary)
-    }
-
     /// Append an event to the audit log, chained to the previous one by
     /// SHA-256. `details` must hold counts and names only, never PHI.
     pub fn append_event(&mut self, event: &str, details: &serde_json::Value) -> Result<()> {

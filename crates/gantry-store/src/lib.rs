@@ -24,6 +24,7 @@
 
 mod deid;
 mod error;
+mod findings;
 mod inventory;
 mod redaction;
 mod schema;

@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 /// The newest schema version this build writes.
 pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -195,6 +195,19 @@ CREATE TABLE redactions (
     regions  TEXT NOT NULL,
     frames   TEXT,
     outside  INTEGER NOT NULL DEFAULT 0
+) STRICT;
+"#;
+
+/// Version 4: findings stored one compressed row per instance (see
+/// `findings.rs`). The findings of an earlier audit are dropped: they are
+/// what the last `audit` computed, and the next `audit` writes them again.
+const V4: &str = r#"
+DROP INDEX findings_instance;
+DROP TABLE findings;
+CREATE TABLE findings (
+    instance INTEGER PRIMARY KEY REFERENCES instances (id) ON DELETE CASCADE,
+    count    INTEGER NOT NULL CHECK (count > 0),
+    rows     BLOB NOT NULL
 ) STRICT;
 "#;
 
