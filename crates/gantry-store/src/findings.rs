@@ -230,7 +230,10 @@ mod tests {
         };
         store
             .replace_findings(&[
-                (InstanceId(1), vec![f("(0010,0010)", "a"), f("(0010,0020)", "a")]),
+                (
+                    InstanceId(1),
+                    vec![f("(0010,0010)", "a"), f("(0010,0020)", "a")],
+                ),
                 (InstanceId(2), vec![f("(0010,0010)", "b")]),
                 (InstanceId(3), vec![]),
             ])
