@@ -39,7 +39,9 @@ commands:
   bench redact [options]   the same corpus, and RLE and JPEG-LS copies of it: export without and with
                            pixel redaction (decode, blank two zones, re-encode); target ≥ 500 images/s
       --files N            number of files (default 2000)
-      --dir PATH           corpus directory (default bench-data/ct-N under the repository root)
+      --size PX            rows and columns of the generated images (default 512: CT-like 0.5 MB
+                           files; e.g. 32 for many small files, to measure memory at 100k instances)
+      --dir PATH           corpus directory (default bench-data/ct-N, or ct-N-PXpx, under the repository root)
       --threads N          threads for the header-read floor (ingest, all; default: available parallelism)
       --runs R             runs of every phase; the median is reported (default 3)
       --no-cp              skip the cp -r floor (it needs the corpus size again in free disk)

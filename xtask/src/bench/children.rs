@@ -16,16 +16,22 @@ use super::{available_threads, list_files};
 pub(crate) fn generate_corpus_main(args: &[String]) -> Result<()> {
     let (dir, rest) = args
         .split_first()
-        .context("usage: xtask generate-corpus DIR --files N")?;
+        .context("usage: xtask generate-corpus DIR --files N [--size PX]")?;
     let mut files = 2_000;
+    let mut size: u16 = 512;
     let mut rest = rest.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--files" => files = crate::parse_value("--files", rest.next())?,
+            "--size" => size = crate::parse_value("--size", rest.next())?,
             other => bail!("generate-corpus: unknown option `{other}`"),
         }
     }
-    let spec = CorpusSpec::with_files(files);
+    let spec = CorpusSpec {
+        rows: size,
+        columns: size,
+        ..CorpusSpec::with_files(files)
+    };
     let s = generate_corpus(Path::new(dir), &spec)
         .with_context(|| format!("generating corpus in {dir}"))?;
     println!(

@@ -39,6 +39,9 @@ use measure::{Run, measure, median_run};
 #[derive(Debug, Clone)]
 pub(crate) struct Options {
     files: usize,
+    /// Rows and columns of the generated images (512: CT-like 0.5 MB
+    /// files; small values make many small files, for memory at scale).
+    size: u16,
     dir: Option<PathBuf>,
     /// Threads of the header-read floor (`ingest` only).
     threads: usize,
@@ -52,6 +55,7 @@ impl Options {
     pub(crate) fn parse(command: &str, args: &[String]) -> Result<Self> {
         let mut options = Options {
             files: 2_000,
+            size: 512,
             dir: None,
             threads: available_threads(),
             runs: 3,
@@ -61,6 +65,7 @@ impl Options {
         while let Some(arg) = args.next() {
             match arg.as_str() {
                 "--files" => options.files = crate::parse_value("--files", args.next())?,
+                "--size" => options.size = crate::parse_value("--size", args.next())?,
                 "--dir" => options.dir = Some(crate::parse_value("--dir", args.next())?),
                 "--threads" if !matches!(command, "run" | "seal" | "redact") => {
                     options.threads = crate::parse_value("--threads", args.next())?;
@@ -70,8 +75,8 @@ impl Options {
                 other => bail!("bench {command}: unknown option `{other}`"),
             }
         }
-        if options.files == 0 || options.threads == 0 || options.runs == 0 {
-            bail!("--files, --threads and --runs must be at least 1");
+        if options.files == 0 || options.threads == 0 || options.runs == 0 || options.size == 0 {
+            bail!("--files, --size, --threads and --runs must be at least 1");
         }
         Ok(options)
     }
@@ -130,10 +135,13 @@ impl Bench {
     /// the page cache: every phase runs warm.
     fn prepare(root: &Path, options: &Options) -> Result<Bench> {
         let n = options.files;
-        let dir = options
-            .dir
-            .clone()
-            .unwrap_or_else(|| root.join("bench-data").join(format!("ct-{n}")));
+        let dir = options.dir.clone().unwrap_or_else(|| {
+            let name = match options.size {
+                512 => format!("ct-{n}"),
+                size => format!("ct-{n}-{size}px"),
+            };
+            root.join("bench-data").join(name)
+        });
         let target =
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         let out_dir = target.join("bench");
@@ -149,7 +157,9 @@ impl Bench {
             .arg("generate-corpus")
             .arg(&dir)
             .arg("--files")
-            .arg(n.to_string());
+            .arg(n.to_string())
+            .arg("--size")
+            .arg(options.size.to_string());
         let run = measure(&mut generate, true)?;
         if !run.status.success() {
             bail!(
