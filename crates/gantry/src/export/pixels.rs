@@ -324,7 +324,7 @@ pub(crate) struct Blanking<'a> {
 /// in memory at once; encapsulated values (compressed) and 1-bit data are
 /// read whole and decoded frame by frame.
 pub(crate) struct FrameReader<'a> {
-    loaded: Loaded<'a>,
+    loaded: Loaded,
     transfer_syntax: &'a str,
     encapsulated: bool,
     ow: bool,
@@ -332,10 +332,9 @@ pub(crate) struct FrameReader<'a> {
     frames: u32,
 }
 
-enum Loaded<'a> {
+enum Loaded {
     PerFrame {
         file: std::fs::File,
-        path: &'a std::path::Path,
         offset: u64,
         length: u64,
         buffer: Vec<u8>,
@@ -363,12 +362,10 @@ impl<'a> FrameReader<'a> {
                 offset,
                 length,
             } => {
-                let file =
-                    std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+                let file = std::fs::File::open(path).map_err(|e| format!("source file: {e}"))?;
                 if per_frame {
                     Loaded::PerFrame {
                         file,
-                        path,
                         offset,
                         length,
                         buffer: vec![0u8; frame_len],
@@ -376,7 +373,7 @@ impl<'a> FrameReader<'a> {
                 } else {
                     let mut bytes = vec![0u8; usize::try_from(length).unwrap_or(usize::MAX)];
                     file.read_exact_at(&mut bytes, offset)
-                        .map_err(|e| format!("{}: Pixel Data: {e}", path.display()))?;
+                        .map_err(|e| format!("source file: Pixel Data: {e}"))?;
                     Loaded::Whole(bytes)
                 }
             }
@@ -413,7 +410,6 @@ impl<'a> FrameReader<'a> {
         match &self.loaded {
             Loaded::PerFrame {
                 file,
-                path,
                 offset,
                 length,
                 ..
@@ -425,7 +421,7 @@ impl<'a> FrameReader<'a> {
                     ));
                 }
                 file.read_exact_at(&mut value[..total], *offset)
-                    .map_err(|e| format!("{}: Pixel Data: {e}", path.display()))?;
+                    .map_err(|e| format!("source file: Pixel Data: {e}"))?;
             }
             Loaded::Whole(bytes) => {
                 let source = bytes.get(..total).ok_or_else(|| {
@@ -475,7 +471,6 @@ impl<'a> FrameReader<'a> {
         match &mut self.loaded {
             Loaded::PerFrame {
                 file,
-                path,
                 offset,
                 length,
                 buffer,
@@ -490,7 +485,7 @@ impl<'a> FrameReader<'a> {
                     ));
                 }
                 file.read_exact_at(buffer, *offset + at)
-                    .map_err(|e| format!("{}: Pixel Data: {e}", path.display()))?;
+                    .map_err(|e| format!("source file: Pixel Data: {e}"))?;
                 let one = PixelData {
                     transfer_syntax: self.transfer_syntax,
                     format: self.format,

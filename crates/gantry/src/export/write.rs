@@ -275,6 +275,13 @@ fn write_element_header(
         .map_err(|e| WriteError::Encode(e.to_string()))
 }
 
+/// An I/O error on the source file. Its path is not named: export reasons
+/// go into the manifest beside the output, and source paths can carry
+/// patient names; `gantry mapping` (private) ties reasons to sources.
+fn source_io(e: std::io::Error) -> WriteError {
+    WriteError::Pixels(format!("source file: {e}"))
+}
+
 fn write_pixels(
     out: &mut dyn Write,
     pixels: &PixelDataRef,
@@ -286,18 +293,14 @@ fn write_pixels(
     let encapsulated = pixels.is_encapsulated();
     let bytes: Vec<u8> = match pixels.location {
         PixelLocation::Source { offset, length } => {
-            let mut file = std::fs::File::open(source_path).map_err(io(source_path))?;
-            file.seek(SeekFrom::Start(offset))
-                .map_err(io(source_path))?;
+            let mut file = std::fs::File::open(source_path).map_err(source_io)?;
+            file.seek(SeekFrom::Start(offset)).map_err(source_io)?;
             let mut buf = Vec::with_capacity(length as usize);
-            file.take(length)
-                .read_to_end(&mut buf)
-                .map_err(io(source_path))?;
+            file.take(length).read_to_end(&mut buf).map_err(source_io)?;
             if buf.len() as u64 != length {
-                return Err(WriteError::Pixels(format!(
-                    "{} ends before its Pixel Data (changed since ingest?)",
-                    source_path.display()
-                )));
+                return Err(WriteError::Pixels(
+                    "the source file ends before its Pixel Data (changed since ingest?)".into(),
+                ));
             }
             buf
         }
