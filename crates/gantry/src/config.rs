@@ -72,8 +72,8 @@ pub use error::{ConfigError, ConfigWarning, Problem, TextPosition};
 pub use scaffold::{Prefill, scaffold, scaffold_with};
 pub use types::{
     Condition, DateSettings, DeidOption, ExportSettings, Layout, LayoutField, LayoutPart, Machine,
-    MissingPseudonym, PhiOverride, PixelRect, PrivatePolicy, ProfileName, Pseudonyms,
-    TransferSyntaxChoice, UserAction, Zone,
+    MissingPseudonym, PhiOverride, PrivatePolicy, ProfileName, Pseudonyms, TransferSyntaxChoice,
+    UserAction, Zone,
 };
 
 /// Largest configuration file [`Config::load`] reads, in bytes.

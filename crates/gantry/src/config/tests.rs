@@ -550,7 +550,11 @@ fn bad_zones() {
 }
 
 #[test]
-fn zone_clipping() {
+fn zones_become_regions_placed_and_clipped_per_image() {
+    use gantry_redact::{Placement, Rect};
+    let rect = |rows: std::ops::Range<u32>, columns| Rect { rows, columns };
+    let place =
+        |zone: Zone, rows, columns| zone.region().expect("a valid zone").place(rows, columns);
     let gantry = Zone::Gantry {
         r1: 500,
         r2: 600,
@@ -558,15 +562,10 @@ fn zone_clipping() {
         c2: 100,
     };
     assert_eq!(
-        gantry.clip(512, 512),
-        Some(PixelRect {
-            row_start: 500,
-            row_end: 512,
-            col_start: 0,
-            col_end: 100
-        })
+        place(gantry, 512, 512),
+        Placement::Clipped(rect(500..512, 0..100))
     );
-    assert_eq!(gantry.clip(256, 256), None);
+    assert_eq!(place(gantry, 256, 256), Placement::Outside);
     let ctp = Zone::Ctp {
         x: -100,
         y: -20,
@@ -574,24 +573,16 @@ fn zone_clipping() {
         h: 10,
     };
     assert_eq!(
-        ctp.clip(480, 640),
-        Some(PixelRect {
-            row_start: 460,
-            row_end: 470,
-            col_start: 540,
-            col_end: 640
-        })
+        place(ctp, 480, 640),
+        Placement::Clipped(rect(460..470, 540..640))
     );
-    assert_eq!(
-        Zone::Ctp {
-            x: -1000,
-            y: 0,
-            w: 10,
-            h: 10
-        }
-        .clip(480, 640),
-        None
-    );
+    let outside = Zone::Ctp {
+        x: -1000,
+        y: 0,
+        w: 10,
+        h: 10,
+    };
+    assert_eq!(place(outside, 480, 640), Placement::Outside);
 }
 
 #[test]

@@ -448,35 +448,19 @@ pub enum Zone {
 }
 
 impl Zone {
-    /// The pixels this zone covers in an image of `rows` × `columns`,
-    /// clipped to the image; `None` when it lies entirely outside.
-    pub fn clip(&self, rows: u32, columns: u32) -> Option<PixelRect> {
-        let (row_start, row_end, col_start, col_end) = match *self {
-            Zone::Gantry { r1, r2, c1, c2 } => {
-                (i64::from(r1), i64::from(r2), i64::from(c1), i64::from(c2))
-            }
+    /// The zone as the redaction engine's region (which places and clips
+    /// it on each image: [`gantry_redact::Region::place`]).
+    ///
+    /// # Errors
+    ///
+    /// An empty zone; a loaded config never holds one (checked at load).
+    pub fn region(&self) -> Result<gantry_redact::Region, gantry_redact::Error> {
+        match *self {
+            Zone::Gantry { r1, r2, c1, c2 } => gantry_redact::Region::from_gantry([r1, r2, c1, c2]),
             Zone::Ctp { x, y, w, h } => {
-                let from_edge = |offset: i32, size: u32| {
-                    let offset = i64::from(offset);
-                    if offset < 0 {
-                        i64::from(size) + offset
-                    } else {
-                        offset
-                    }
-                };
-                let col = from_edge(x, columns);
-                let row = from_edge(y, rows);
-                (row, row + i64::from(h), col, col + i64::from(w))
+                gantry_redact::Region::from_ctp(gantry_ctp::Region { x, y, w, h })
             }
-        };
-        let clamp = |v: i64, max: u32| v.clamp(0, i64::from(max)) as u32;
-        let rect = PixelRect {
-            row_start: clamp(row_start, rows),
-            row_end: clamp(row_end, rows),
-            col_start: clamp(col_start, columns),
-            col_end: clamp(col_end, columns),
-        };
-        (rect.row_start < rect.row_end && rect.col_start < rect.col_end).then_some(rect)
+        }
     }
 }
 
@@ -488,20 +472,6 @@ impl fmt::Display for Zone {
             Zone::Ctp { x, y, w, h } => write!(f, "({x}, {y}, {w}, {h})"),
         }
     }
-}
-
-/// Pixels of one image: rows `row_start..row_end`, columns
-/// `col_start..col_end` (end-exclusive, never empty).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct PixelRect {
-    /// First row.
-    pub row_start: u32,
-    /// Row after the last.
-    pub row_end: u32,
-    /// First column.
-    pub col_start: u32,
-    /// Column after the last.
-    pub col_end: u32,
 }
 
 /// Export settings (SPEC §10).

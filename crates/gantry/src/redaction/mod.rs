@@ -36,7 +36,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
 use gantry_ctp::{Condition, Element, Method, Operand, Predicate};
 use gantry_model::{PathStep, TagSpec};
-use gantry_redact::{Fill, KnowledgeBase, Origin, Palette, Placement, Region, Rule, RuleSet};
+use gantry_redact::{Fill, KnowledgeBase, Origin, Palette, Placement, Rule, RuleSet};
 use gantry_store::{RedactionRow, Selection, Store};
 use rayon::prelude::*;
 
@@ -143,10 +143,7 @@ fn machine_rule(index: usize, machine: &Machine) -> Result<Rule> {
     let regions = machine
         .zones
         .iter()
-        .map(|zone| match *zone {
-            Zone::Gantry { r1, r2, c1, c2 } => Region::from_gantry([r1, r2, c1, c2]),
-            Zone::Ctp { x, y, w, h } => Region::from_ctp(gantry_ctp::Region { x, y, w, h }),
-        })
+        .map(Zone::region)
         .collect::<std::result::Result<Vec<_>, _>>()
         .map_err(|e| Error::Usage(format!("machines[{index}]: {e}")))?;
     Ok(Rule::new(
