@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use dicom_core::header::Header as _;
 use dicom_core::value::Value;
 
-use crate::support::{corpus, gantry, run};
+use crate::support::{corpus, gantry, run, tree};
 
 /// A small mixed input: CT, MR variants, SR, private sequences, charsets.
 fn inputs(dir: &Path) -> PathBuf {
@@ -51,27 +51,6 @@ fn export(dir: &Path, session: &str, input: &Path, key: &Path, out: &str) -> Pat
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    out
-}
-
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "dcm") {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
     out
 }
 

@@ -14,13 +14,12 @@
 //! pydicom decodes it (exactly for lossless sources; within a tolerance
 //! for lossy ones, whose decoders differ), and the header marks.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
 use crate::oracle;
-use crate::support::{gantry, json, run};
+use crate::support::{gantry, json, run, tree};
 
 fn script() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/oracle/redact_formats.py")
@@ -121,28 +120,6 @@ fn check(work: &Path, mapping: &Path, out: &Path, native: bool) -> serde_json::V
             .unwrap_or_else(|| report.to_string()),
     );
     report
-}
-
-/// Every `.dcm` file under `root`, by relative path.
-fn tree(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|e| e == "dcm") {
-                let rel = path
-                    .strip_prefix(root)
-                    .unwrap()
-                    .to_string_lossy()
-                    .into_owned();
-                out.insert(rel, std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    out
 }
 
 #[test]
