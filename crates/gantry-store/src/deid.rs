@@ -4,7 +4,7 @@
 //! secret, the audit log, and the identifying strings `verify` searches
 //! for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use gantry_model::{Header, InstanceId};
 use rusqlite::{OptionalExtension, params};
@@ -74,11 +74,22 @@ pub enum ExportStatus {
 }
 
 impl ExportStatus {
-    fn as_str(self) -> &'static str {
+    /// The name stored in the session and written in manifests.
+    pub fn as_str(self) -> &'static str {
         match self {
             ExportStatus::Written => "written",
             ExportStatus::Quarantined => "quarantined",
             ExportStatus::Failed => "failed",
+        }
+    }
+
+    /// The status stored as `name` (the schema's CHECK admits only the
+    /// three names; anything else reads as failed).
+    fn parse(name: &str) -> ExportStatus {
+        match name {
+            "written" => ExportStatus::Written,
+            "quarantined" => ExportStatus::Quarantined,
+            _ => ExportStatus::Failed,
         }
     }
 }
@@ -163,8 +174,6 @@ pub struct KnownIdentifiers {
     pub strings: Vec<String>,
     /// Institution names.
     pub institutions: Vec<String>,
-    /// Original Study/Series/SOP Instance UIDs.
-    pub uids: Vec<String>,
     /// Equipment names (manufacturer, model, serial): not patient
     /// identifiers, and kept by the profile; an identifying string equal
     /// to one of them cannot be told apart from it in the output.
@@ -323,47 +332,93 @@ impl Store {
         tx.commit().map_err(sql)
     }
 
-    /// Every export record under a root, in path order (for the manifest).
-    pub fn exports_under(&self, root: &str) -> Result<Vec<(String, ExportRecord)>> {
+    /// Hand every export record under a root to `each`, ordered by status
+    /// then output path (the manifest's order), one at a time: memory does
+    /// not grow with the number of records. An error from `each` stops
+    /// the walk and is returned.
+    pub fn for_each_export_under<E>(
+        &self,
+        root: &str,
+        mut each: impl FnMut(ExportRecord) -> std::result::Result<(), E>,
+    ) -> Result<std::result::Result<(), E>> {
         let conn = self.conn();
         let e = |err| self.sql_error(err);
         let mut stmt = conn
             .prepare(
                 "SELECT x.instance, x.path, x.status, x.reason, x.size, x.sha256,
                         x.sop_instance_uid, x.study_instance_uid, x.series_instance_uid,
-                        x.patient_id, x.key_fingerprint, f.path
+                        x.patient_id, x.key_fingerprint
                  FROM exports x JOIN instances i ON i.id = x.instance
                  JOIN files f ON f.id = i.file
                  WHERE x.root = ?1 ORDER BY x.status, x.path, f.path",
             )
             .map_err(e)?;
-        let rows = stmt
-            .query_map([root], |r| {
-                let status: String = r.get(2)?;
-                Ok((
-                    r.get::<_, String>(11)?,
-                    ExportRecord {
-                        instance: InstanceId(r.get(0)?),
-                        root: root.to_string(),
-                        path: r.get(1)?,
-                        status: match status.as_str() {
-                            "written" => ExportStatus::Written,
-                            "quarantined" => ExportStatus::Quarantined,
-                            _ => ExportStatus::Failed,
-                        },
-                        reason: r.get(3)?,
-                        size: r.get::<_, Option<i64>>(4)?.map(|s| s as u64),
-                        sha256: r.get(5)?,
-                        sop_instance_uid: r.get(6)?,
-                        study_instance_uid: r.get(7)?,
-                        series_instance_uid: r.get(8)?,
-                        patient_id: r.get(9)?,
-                        key_fingerprint: r.get(10)?,
-                    },
-                ))
-            })
+        let mut rows = stmt.query([root]).map_err(e)?;
+        while let Some(r) = rows.next().map_err(e)? {
+            let status: String = r.get(2).map_err(e)?;
+            let record = ExportRecord {
+                instance: InstanceId(r.get(0).map_err(e)?),
+                root: root.to_string(),
+                path: r.get(1).map_err(e)?,
+                status: ExportStatus::parse(&status),
+                reason: r.get(3).map_err(e)?,
+                size: r.get::<_, Option<i64>>(4).map_err(e)?.map(|s| s as u64),
+                sha256: r.get(5).map_err(e)?,
+                sop_instance_uid: r.get(6).map_err(e)?,
+                study_instance_uid: r.get(7).map_err(e)?,
+                series_instance_uid: r.get(8).map_err(e)?,
+                patient_id: r.get(9).map_err(e)?,
+                key_fingerprint: r.get(10).map_err(e)?,
+            };
+            if let Err(stop) = each(record) {
+                return Ok(Err(stop));
+            }
+        }
+        Ok(Ok(()))
+    }
+
+    /// For those of `instances` written under `root` by an earlier export:
+    /// the output path and size recorded (a resumed export checks the
+    /// file is still there at that size).
+    pub fn written_under(
+        &self,
+        root: &str,
+        instances: &[InstanceId],
+    ) -> Result<HashMap<InstanceId, (String, u64)>> {
+        let e = |err| self.sql_error(err);
+        let mut stmt = self
+            .conn()
+            .prepare_cached(
+                "SELECT path, size FROM exports
+                 WHERE instance = ?1 AND root = ?2 AND status = 'written'
+                   AND path IS NOT NULL AND size IS NOT NULL",
+            )
             .map_err(e)?;
-        rows.collect::<rusqlite::Result<_>>().map_err(e)
+        let mut found = HashMap::new();
+        for &id in instances {
+            let row = stmt
+                .query_row(params![id.0, root], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+                })
+                .optional()
+                .map_err(e)?;
+            if let Some(row) = row {
+                found.insert(id, row);
+            }
+        }
+        Ok(found)
+    }
+
+    /// Which instance an earlier export under `root` recorded at `path`,
+    /// if any (the first by id when several did).
+    pub fn path_owner(&self, root: &str, path: &str) -> Result<Option<InstanceId>> {
+        let e = |err| self.sql_error(err);
+        self.conn()
+            .prepare_cached("SELECT min(instance) FROM exports WHERE root = ?1 AND path = ?2")
+            .map_err(e)?
+            .query_row(params![root, path], |r| r.get::<_, Option<i64>>(0))
+            .map(|id| id.map(InstanceId))
+            .map_err(e)
     }
 
     /// `gantry mapping`: every source file and what became of it under the
@@ -466,7 +521,36 @@ impl Store {
         Ok(hash)
     }
 
-    /// The identifying strings and original UIDs the session knows.
+    /// Hand every original Study, Series and SOP Instance UID the session
+    /// knows to `each`, one at a time (a session of 10M instances holds
+    /// 10M of them: callers keep what they need, e.g. a hash).
+    pub fn for_each_original_uid(&self, mut each: impl FnMut(&str)) -> Result<()> {
+        let e = |err| self.sql_error(err);
+        for sql in [
+            "SELECT study_uid FROM studies WHERE study_uid IS NOT NULL",
+            "SELECT series_uid FROM series WHERE series_uid IS NOT NULL",
+            "SELECT sop_instance_uid FROM instances WHERE sop_instance_uid IS NOT NULL",
+        ] {
+            let mut stmt = self.conn().prepare(sql).map_err(e)?;
+            let mut rows = stmt.query([]).map_err(e)?;
+            while let Some(row) = rows.next().map_err(e)? {
+                let uid = row.get_ref(0).map_err(e)?.as_str().map_err(|err| {
+                    e(rusqlite::Error::FromSqlConversionFailure(
+                        0,
+                        rusqlite::types::Type::Text,
+                        Box::new(err),
+                    ))
+                })?;
+                if !uid.trim().is_empty() {
+                    each(uid);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The identifying strings the session knows (its original UIDs:
+    /// [`Store::for_each_original_uid`]).
     pub fn known_identifiers(&self) -> Result<KnownIdentifiers> {
         let conn = self.conn();
         let e = |err| self.sql_error(err);
@@ -488,14 +572,6 @@ impl Store {
             "SELECT DISTINCT institution_name FROM instances WHERE institution_name IS NOT NULL",
         )?;
         institutions.retain(|s| !s.trim().is_empty());
-        let mut uids = Vec::new();
-        for sql in [
-            "SELECT DISTINCT study_uid FROM studies WHERE study_uid IS NOT NULL",
-            "SELECT DISTINCT series_uid FROM series WHERE series_uid IS NOT NULL",
-            "SELECT DISTINCT sop_instance_uid FROM instances WHERE sop_instance_uid IS NOT NULL",
-        ] {
-            uids.extend(collect(sql)?);
-        }
         let mut equipment = Vec::new();
         for sql in [
             "SELECT DISTINCT manufacturer FROM equipment",
@@ -505,12 +581,10 @@ impl Store {
             equipment.extend(collect(sql)?);
         }
         strings.retain(|s| !s.trim().is_empty());
-        uids.retain(|s| !s.trim().is_empty());
         equipment.retain(|s| !s.trim().is_empty());
         Ok(KnownIdentifiers {
             strings,
             institutions,
-            uids,
             equipment,
         })
     }

@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 /// The newest schema version this build writes.
 pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -209,6 +209,13 @@ CREATE TABLE findings (
     count    INTEGER NOT NULL CHECK (count > 0),
     rows     BLOB NOT NULL
 ) STRICT;
+"#;
+
+/// Version 5: export records looked up by output path, so that export
+/// claims paths page by page from the session instead of holding every
+/// path of the root in memory.
+const V5: &str = r#"
+CREATE INDEX exports_root_path ON exports (root, path);
 "#;
 
 /// Bring `conn` to [`CURRENT_VERSION`]. Returns the version found before.

@@ -6,7 +6,9 @@
 //! de-identified and its output path rendered from the layout; (2) in id
 //! order, output paths are claimed — two instances that would land on the
 //! same path (files sharing a SOPInstanceUID) are resolved
-//! deterministically: the first by id is written, the other quarantined;
+//! deterministically: the first by id is written, the other quarantined
+//! (claims of earlier pages and runs are looked up in the session, so
+//! memory does not grow with the export);
 //! `--safe` re-inspection happens here too; (3) in parallel, files are
 //! written ([`write`]); (4) the page's outcomes are recorded in one
 //! transaction. A resumed export skips instances recorded as written whose
@@ -132,19 +134,6 @@ pub(crate) fn export(
     let root = root_path.to_string_lossy().into_owned();
     remove_stale_temporaries(&root_path);
     let sidecar = store.sidecar_reader()?;
-    // What earlier runs wrote under this root: the paths they claimed, and
-    // per instance the path and size to check a resumed export against.
-    let mut claimed: HashMap<String, i64> = HashMap::new();
-    let mut written_before: HashMap<i64, (String, u64)> = HashMap::new();
-    for (_, record) in store.exports_under(&root)? {
-        if let Some(path) = record.path {
-            claimed.insert(path.clone(), record.instance.0);
-            if let (ExportStatus::Written, Some(size)) = (record.status, record.size) {
-                written_before.insert(record.instance.0, (path, size));
-            }
-        }
-    }
-
     let clean_pixel_data = deid
         .policy
         .profile
@@ -158,10 +147,12 @@ pub(crate) fn export(
         let Some(last) = page.last() else { break };
         after = last.id.0;
 
-        // Resume: skip what is intact on disk.
+        // Resume: skip what an earlier run wrote and is intact on disk.
+        let ids: Vec<_> = page.iter().map(|c| c.id).collect();
+        let written_before = store.written_under(&root, &ids)?;
         let mut todo = Vec::with_capacity(page.len());
         for candidate in page {
-            match written_before.get(&candidate.id.0) {
+            match written_before.get(&candidate.id) {
                 Some((path, size))
                     if std::fs::metadata(root_path.join(path)).is_ok_and(|m| m.len() == *size) =>
                 {
@@ -173,7 +164,6 @@ pub(crate) fn export(
         }
 
         // (1) de-identify in parallel.
-        let ids: Vec<_> = todo.iter().map(|c| c.id).collect();
         let redactions = store.redactions_for(&ids)?;
         let prepared: Vec<Prepared> = todo
             .into_par_iter()
@@ -205,13 +195,23 @@ pub(crate) fn export(
             })
             .collect();
 
-        // (2) claim paths in id order; --safe re-inspection.
+        // (2) claim paths in id order; --safe re-inspection. Claims of
+        // earlier pages and runs are in the session (recorded at (4)); this
+        // page's are in `claimed`.
         let mut to_write = Vec::with_capacity(prepared.len());
         let mut records = Vec::new();
+        let mut claimed: HashMap<String, i64> = HashMap::new();
         for Prepared { candidate, outcome } in prepared {
+            let owner = match &outcome {
+                Ok(ready) => match claimed.get(&ready.path) {
+                    Some(&owner) => Some(owner),
+                    None => store.path_owner(&root, &ready.path)?.map(|id| id.0),
+                },
+                Err(_) => None,
+            };
             let outcome = outcome.and_then(|ready| {
-                match claimed.get(&ready.path) {
-                    Some(&owner) if owner != candidate.id.0 => {
+                match owner {
+                    Some(owner) if owner != candidate.id.0 => {
                         return Err((
                             ExportStatus::Quarantined,
                             format!(

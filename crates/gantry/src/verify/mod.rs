@@ -26,6 +26,12 @@
 //! patient named Perfusion), nor numbers in binary VRs, nor the top-level
 //! Pixel Data (samples, not text; burned-in text is the redaction step's
 //! business).
+//!
+//! Memory does not grow with the export: the output tree is walked and
+//! checked in chunks of [`CHUNK`] files, and the original UIDs (one per
+//! instance) are searched as hashes ([`uids`]), not by the matcher.
+
+mod uids;
 
 use std::path::{Path, PathBuf};
 
@@ -35,6 +41,10 @@ use gantry_store::Store;
 use rayon::prelude::*;
 
 use crate::{Error, Progress, Result};
+use uids::OriginalUids;
+
+/// Files checked in parallel at a time.
+const CHUNK: usize = 4096;
 
 /// One problem found in the output.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -117,11 +127,6 @@ pub(crate) fn verify(store: &Store, out: &Path, progress: &dyn Progress) -> Resu
     for s in &known.institutions {
         push(s, Kind::Id, 5);
     }
-    for uid in &known.uids {
-        if !gantry_privacy::keys::is_well_known_uid(uid.trim_end_matches(['\0', ' '])) {
-            push(uid, Kind::Uid, 4);
-        }
-    }
     patterns.sort_by(|a, b| a.0.cmp(&b.0));
     patterns.dedup_by(|a, b| a.0 == b.0);
     let matcher = if patterns.is_empty() {
@@ -136,22 +141,40 @@ pub(crate) fn verify(store: &Store, out: &Path, progress: &dyn Progress) -> Resu
         )
     };
 
-    let files = output_files(out);
-    progress.begin("verify", Some(files.len() as u64));
-    let details: Vec<Vec<VerifyDetail>> = files
-        .par_iter()
-        .map(|path| {
-            let found = check_file(out, path, matcher.as_ref(), &patterns);
-            progress.advance(1);
-            found
-        })
-        .collect();
-    progress.end();
-    let mut report = VerifyReport {
-        files: files.len() as u64,
-        ..VerifyReport::default()
+    let mut uids = OriginalUids::default();
+    store.for_each_original_uid(|uid| {
+        let uid = uid.trim_end_matches(['\0', ' ']).trim();
+        let alnum = uid.chars().filter(|c| c.is_alphanumeric()).count();
+        if alnum >= 4 && !gantry_privacy::keys::is_well_known_uid(uid) && !own(uid) {
+            uids.insert(uid);
+        }
+    })?;
+    uids.finish();
+    let search = Search {
+        matcher,
+        patterns,
+        uids,
     };
-    for detail in details.into_iter().flatten() {
+
+    progress.begin("verify", None);
+    let mut report = VerifyReport::default();
+    let mut details = Vec::new();
+    for_each_chunk(out, CHUNK, |files| {
+        report.files += files.len() as u64;
+        let found: Vec<Vec<VerifyDetail>> = files
+            .par_iter()
+            .map(|path| {
+                let found = check_file(out, path, &search);
+                progress.advance(1);
+                found
+            })
+            .collect();
+        details.extend(found.into_iter().flatten());
+    });
+    progress.end();
+    // The walk follows the directory order; the report is by file.
+    details.sort_by(|a, b| a.file.cmp(&b.file));
+    for detail in details {
         if detail.rule.starts_with("leak:") {
             report.leaks += 1;
         } else {
@@ -162,12 +185,31 @@ pub(crate) fn verify(store: &Store, out: &Path, progress: &dyn Progress) -> Resu
     Ok(report)
 }
 
-fn check_file(
-    root: &Path,
-    path: &Path,
-    matcher: Option<&AhoCorasick>,
-    patterns: &[(String, Kind)],
-) -> Vec<VerifyDetail> {
+/// What verify searches for: names, IDs, dates and institutions with the
+/// matcher, original UIDs by hash.
+struct Search {
+    matcher: Option<AhoCorasick>,
+    patterns: Vec<(String, Kind)>,
+    uids: OriginalUids,
+}
+
+impl Search {
+    /// Every identifying string in `bytes`, as whole tokens.
+    fn find(&self, bytes: &[u8], mut hit: impl FnMut(&'static str)) {
+        if let Some(matcher) = &self.matcher {
+            for m in matcher.find_iter(bytes) {
+                if whole_token(bytes, m.start(), m.end()) {
+                    hit(kind_rule(self.patterns[m.pattern().as_usize()].1));
+                }
+            }
+        }
+        for _ in self.uids.find(bytes) {
+            hit(kind_rule(Kind::Uid));
+        }
+    }
+}
+
+fn check_file(root: &Path, path: &Path, search: &Search) -> Vec<VerifyDetail> {
     let relative = path
         .strip_prefix(root)
         .unwrap_or(path)
@@ -179,16 +221,9 @@ fn check_file(
         location,
         rule: rule.to_string(),
     };
-    if let Some(matcher) = matcher {
-        for m in matcher.find_iter(relative.as_bytes()) {
-            if whole_token(relative.as_bytes(), m.start(), m.end()) {
-                out.push(detail(
-                    "path".into(),
-                    kind_rule(patterns[m.pattern().as_usize()].1),
-                ));
-            }
-        }
-    }
+    search.find(relative.as_bytes(), |rule| {
+        out.push(detail("path".into(), rule))
+    });
     let obj = match dicom_object::open_file(path) {
         Ok(obj) => obj,
         Err(e) => {
@@ -206,14 +241,12 @@ fn check_file(
             "not-stamped",
         ));
     }
-    if let Some(matcher) = matcher {
-        let mut hits = Vec::new();
-        search(&obj, "", true, matcher, patterns, &mut hits);
-        out.extend(
-            hits.into_iter()
-                .map(|(location, rule)| detail(location, rule)),
-        );
-    }
+    let mut hits = Vec::new();
+    search_values(&obj, "", true, search, &mut hits);
+    out.extend(
+        hits.into_iter()
+            .map(|(location, rule)| detail(location, rule)),
+    );
     out
 }
 
@@ -229,12 +262,11 @@ fn kind_rule(kind: Kind) -> &'static str {
 /// (private blobs, UN) as bytes. Code strings (CS) are defined terms, not
 /// free text, and the top-level Pixel Data holds samples, not text: both
 /// are skipped.
-fn search(
+fn search_values(
     obj: &dicom_object::InMemDicomObject,
     prefix: &str,
     top: bool,
-    matcher: &AhoCorasick,
-    patterns: &[(String, Kind)],
+    search: &Search,
     hits: &mut Vec<(String, &'static str)>,
 ) {
     use dicom_core::VR;
@@ -246,14 +278,7 @@ fn search(
         match element.value() {
             Value::Sequence(seq) => {
                 for (i, item) in seq.items().iter().enumerate() {
-                    search(
-                        item,
-                        &format!("{path}[{i}]."),
-                        false,
-                        matcher,
-                        patterns,
-                        hits,
-                    );
+                    search_values(item, &format!("{path}[{i}]."), false, search, hits);
                 }
             }
             Value::PixelSequence(_) => {}
@@ -278,11 +303,7 @@ fn search(
                     }
                     _ => value.to_str().as_bytes().to_vec(),
                 };
-                for m in matcher.find_iter(&bytes) {
-                    if whole_token(&bytes, m.start(), m.end()) {
-                        hits.push((path.clone(), kind_rule(patterns[m.pattern().as_usize()].1)));
-                    }
-                }
+                search.find(&bytes, |rule| hits.push((path.clone(), rule)));
             }
         }
     }
@@ -295,9 +316,11 @@ fn whole_token(bytes: &[u8], start: usize, end: usize) -> bool {
     !before.is_some_and(u8::is_ascii_alphanumeric) && !after.is_some_and(u8::is_ascii_alphanumeric)
 }
 
-/// Every regular file under `root` except the manifests, sorted.
-fn output_files(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
+/// Hand every regular file under `root` except the top-level manifests
+/// to `each`, `chunk` files at a time (directory order). Unreadable
+/// directories are skipped.
+fn for_each_chunk(root: &Path, chunk: usize, mut each: impl FnMut(&[PathBuf])) {
+    let mut files = Vec::with_capacity(chunk);
     let mut stack = vec![root.to_path_buf()];
     while let Some(dir) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -315,12 +338,17 @@ fn output_files(root: &Path) -> Vec<PathBuf> {
                         );
                     if !top_level_manifest {
                         files.push(path);
+                        if files.len() == chunk {
+                            each(&files);
+                            files.clear();
+                        }
                     }
                 }
                 _ => {}
             }
         }
     }
-    files.sort();
-    files
+    if !files.is_empty() {
+        each(&files);
+    }
 }
