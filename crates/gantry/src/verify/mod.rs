@@ -89,6 +89,11 @@ enum Kind {
 }
 
 pub(crate) fn verify(store: &Store, out: &Path, progress: &dyn Progress) -> Result<VerifyReport> {
+    // Read through a side connection with a small page cache: the scans
+    // below read each table once, and the session's main connection would
+    // keep 8 MB of those pages for nothing.
+    let reader = Store::open_reader(store.path())?;
+    let store = &reader;
     let known = store.known_identifiers()?;
     let mut patterns: Vec<(String, Kind)> = Vec::new();
     let equipment: Vec<String> = known
