@@ -11,7 +11,13 @@
 //!                                                   the same corpus: export without and with --reversible
 //! cargo xtask bench redact [--files N] [--dir PATH] [--runs R] [--no-cp]
 //!                                                   the same corpus (and RLE, JPEG-LS copies): export with and without redaction
+//! cargo xtask bench COMMAND [options] --save NAME   also store the results as baseline NAME
+//! cargo xtask bench COMMAND [options] --baseline NAME [--fail-on-regression]
+//!                                                   compare with baseline NAME (ratios to the floors)
 //! ```
+//!
+//! Exit status: 0, 2 on errors (including a failed benchmark phase), 1 when
+//! `--fail-on-regression` found a regression against the baseline.
 //!
 //! Repository invariants (crate layering, READMEs, crate docs) are `#[test]`s
 //! in `tidy.rs`, run by `cargo test -p xtask`.
@@ -45,7 +51,17 @@ commands:
       --threads N          threads for the header-read floor (ingest, all; default: available parallelism)
       --runs R             runs of every phase; the median is reported (default 3)
       --no-cp              skip the cp -r floor (it needs the corpus size again in free disk)
+      --save NAME          also store this run as baseline NAME, one file per command:
+                           target/bench/baselines/NAME/<command>.json (overwrites one of that name)
+      --baseline NAME      compare with baseline NAME: beside each phase its files/s and its ratio to
+                           each floor (× cp -r, × header read), now, then and the change; rows whose
+                           ratio to the floors rose more than 10% are marked REGRESSED
+      --fail-on-regression with --baseline: exit with status 1 if a row regressed (default: 0)
+                           --save and --baseline exclude each other; NAME is A-Z a-z 0-9 . _ -
+                           without either, each run shows the previous run's files/s (prev files/s)
   help                     this text
+
+exit status: 0; 1 if --fail-on-regression found a regression; 2 on errors (also a failed phase)
 ";
 
 fn main() -> std::process::ExitCode {
@@ -53,7 +69,11 @@ fn main() -> std::process::ExitCode {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e:#}");
-            std::process::ExitCode::from(2)
+            if e.downcast_ref::<bench::Regressed>().is_some() {
+                std::process::ExitCode::from(1)
+            } else {
+                std::process::ExitCode::from(2)
+            }
         }
     }
 }
@@ -79,7 +99,10 @@ fn run() -> Result<()> {
                 "seal" => bench::seal(&project_root(), &options()?),
                 "redact" => bench::redact(&project_root(), &options()?),
                 _ => {
-                    bail!("usage: cargo xtask bench ingest|run|all|seal|redact [options]\n\n{HELP}")
+                    bail!(
+                        "usage: cargo xtask bench ingest|run|all|seal|redact [options] \
+                         [--baseline NAME [--fail-on-regression] | --save NAME]\n\n{HELP}"
+                    )
                 }
             }
         }

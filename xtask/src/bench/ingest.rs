@@ -4,13 +4,13 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::children::FloorOutput;
 use super::{
-    Bench, Options, Phase, available_threads, count, measure, median_run, previous_phases,
-    print_table, remove_session, save, sync,
+    Bench, Options, Phase, available_threads, count, finish, measure, median_run, previous_phases,
+    print_table, remove_session, sync,
 };
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -28,6 +28,7 @@ struct Report {
 }
 
 pub(crate) fn ingest(root: &Path, options: &Options) -> Result<()> {
+    let baseline = options.load_baseline(root, "ingest")?;
     let bench = Bench::prepare(root, options)?;
     let tmp = bench.temp_dir("ingest")?;
     let n_files = bench.files.len();
@@ -131,10 +132,14 @@ pub(crate) fn ingest(root: &Path, options: &Options) -> Result<()> {
         gantry_cold: cold,
         gantry_rerun: rerun,
     };
-    print_table(&bench, &report.phases, &previous);
-    save(&json_path, &report)?;
-    if report.phases.iter().any(|p| !p.ok) {
-        bail!("a phase failed (see the table)");
-    }
-    Ok(())
+    let regressed = print_table(&bench, &report.phases, &previous, baseline.as_ref());
+    finish(
+        root,
+        "ingest",
+        options,
+        &json_path,
+        &report,
+        &report.phases,
+        regressed,
+    )
 }

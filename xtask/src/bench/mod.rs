@@ -9,6 +9,21 @@
 //! - `redact` (redact.rs): export with and without pixel redaction, from
 //!   native, RLE and JPEG-LS copies of the corpus.
 //!
+//! Every command prints a table, saves it as JSON in `target/bench/`
+//! (`COMMAND-N.json`) and shows the previous run's files/s beside each row.
+//! Named baselines, for comparing across commits or branches:
+//!
+//! - `--save NAME` also stores the run as the baseline NAME, one file per
+//!   command: `target/bench/baselines/NAME/COMMAND.json` (under
+//!   `$CARGO_TARGET_DIR` if set; `cargo clean` removes it). Saving again
+//!   overwrites it. A run with a failed phase is not saved as a baseline.
+//! - `--baseline NAME` compares the run with it: beside each phase, the
+//!   baseline's files/s and `× floor` ratios and their change, with
+//!   `REGRESSED` on rows whose ratio to the floors rose by more than 10%
+//!   (compare.rs says why ratios, and how rows are judged). The exit status
+//!   stays 0; with `--fail-on-regression` a regression exits with 1.
+//! - The two exclude each other; names are `A-Za-z0-9._-` (baseline.rs).
+//!
 //! Shared here: options, corpus preparation, the `cp -r` floor and the table.
 //! Process measurement is in measure.rs, the internal child commands
 //! (`generate-corpus`, `floor-headers`) in children.rs.
@@ -21,7 +36,9 @@ use anyhow::{Context, Result, bail};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+mod baseline;
 mod children;
+mod compare;
 mod ingest;
 mod measure;
 mod redact;
@@ -34,6 +51,7 @@ pub(crate) use redact::redact;
 pub(crate) use run::run;
 pub(crate) use seal::seal;
 
+use baseline::Baseline;
 use measure::{Run, measure, median_run};
 
 #[derive(Debug, Clone)]
@@ -47,6 +65,12 @@ pub(crate) struct Options {
     threads: usize,
     runs: usize,
     cp: bool,
+    /// `--save NAME`: store this run as the baseline NAME.
+    save: Option<String>,
+    /// `--baseline NAME`: compare this run with the baseline NAME.
+    baseline: Option<String>,
+    /// Exit with 1 when a row regressed against the baseline.
+    fail_on_regression: bool,
 }
 
 impl Options {
@@ -60,6 +84,9 @@ impl Options {
             threads: available_threads(),
             runs: 3,
             cp: true,
+            save: None,
+            baseline: None,
+            fail_on_regression: false,
         };
         let mut args = args.iter();
         while let Some(arg) = args.next() {
@@ -72,19 +99,78 @@ impl Options {
                 }
                 "--runs" => options.runs = crate::parse_value("--runs", args.next())?,
                 "--no-cp" => options.cp = false,
+                "--save" => options.save = Some(baseline_name("--save", args.next())?),
+                "--baseline" => {
+                    options.baseline = Some(baseline_name("--baseline", args.next())?);
+                }
+                "--fail-on-regression" => options.fail_on_regression = true,
                 other => bail!("bench {command}: unknown option `{other}`"),
             }
         }
         if options.files == 0 || options.threads == 0 || options.runs == 0 || options.size == 0 {
             bail!("--files, --size, --threads and --runs must be at least 1");
         }
+        if options.save.is_some() && options.baseline.is_some() {
+            bail!(
+                "--save and --baseline cannot be used together: save a baseline in one run, \
+                 compare with it in another\n\
+                 usage: cargo xtask bench {command} [options] [--baseline NAME [--fail-on-regression] | --save NAME]"
+            );
+        }
+        if options.fail_on_regression && options.baseline.is_none() {
+            bail!("--fail-on-regression needs --baseline NAME (there is nothing to regress from)");
+        }
         Ok(options)
     }
+
+    /// The baseline of `--baseline NAME` for `command`, if given; an error
+    /// if it does not exist.
+    fn load_baseline(&self, root: &Path, command: &str) -> Result<Option<Baseline>> {
+        self.baseline
+            .as_deref()
+            .map(|name| baseline::load(&out_dir(root), name, command))
+            .transpose()
+    }
 }
+
+/// The value of `--save` or `--baseline`, checked as a baseline name.
+fn baseline_name(option: &str, value: Option<&String>) -> Result<String> {
+    let name: String = crate::parse_value(option, value)?;
+    baseline::validate_name(&name).context(option.to_owned())?;
+    Ok(name)
+}
+
+/// `bench … --baseline NAME --fail-on-regression` found regressed rows:
+/// `main` exits with 1 for it (2 for errors).
+#[derive(Debug)]
+pub(crate) struct Regressed {
+    command: String,
+    rows: Vec<String>,
+}
+
+impl std::fmt::Display for Regressed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "bench {}: {} row(s) regressed more than {:.0}% against the floors \
+             (--fail-on-regression): {}",
+            self.command,
+            self.rows.len(),
+            compare::THRESHOLD * 100.0,
+            self.rows.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for Regressed {}
 
 /// `bench all`: `ingest`, then `run`, with the same options. Both run even
 /// if the first reports a failed phase.
 pub(crate) fn all(root: &Path, options: &Options) -> Result<()> {
+    // A missing baseline fails before anything runs.
+    for command in ["ingest", "run"] {
+        options.load_baseline(root, command)?;
+    }
     let ingested = ingest(root, options);
     if let Err(e) = &ingested {
         eprintln!("bench ingest: {e:#}");
@@ -142,9 +228,8 @@ impl Bench {
             };
             root.join("bench-data").join(name)
         });
-        let target =
-            std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
-        let out_dir = target.join("bench");
+        let target = target_dir(root);
+        let out_dir = out_dir(root);
         std::fs::create_dir_all(&out_dir)
             .with_context(|| format!("creating {}", out_dir.display()))?;
 
@@ -252,6 +337,16 @@ impl Bench {
     }
 }
 
+/// The cargo target directory: `$CARGO_TARGET_DIR`, or `target/`.
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from)
+}
+
+/// `target/bench`: reports, baselines and temporary directories.
+fn out_dir(root: &Path) -> PathBuf {
+    target_dir(root).join("bench")
+}
+
 /// A directory removed on drop.
 struct TempDir(PathBuf);
 
@@ -297,7 +392,14 @@ fn previous_phases(path: &Path) -> Vec<Phase> {
 
 /// Prints the corpus line and one row per phase; `× cp` against the
 /// `cp -r` row, `prev files/s` from the previous report's row of that name.
-fn print_table(bench: &Bench, phases: &[Phase], previous: &[Phase]) {
+/// With a baseline, then the comparison with it (compare.rs); returns the
+/// rows that regressed.
+fn print_table(
+    bench: &Bench,
+    phases: &[Phase],
+    previous: &[Phase],
+    baseline: Option<&Baseline>,
+) -> Vec<String> {
     println!(
         "\n{} files, {:.1} MB, {} CPUs; {}",
         bench.files.len(),
@@ -353,6 +455,94 @@ fn print_table(bench: &Bench, phases: &[Phase], previous: &[Phase]) {
             own as f64 / 1024.0
         );
     }
+    baseline.map_or_else(Vec::new, |base| print_comparison(bench, phases, base))
+}
+
+/// The comparison with `base` and a verdict line; returns the regressed
+/// rows.
+fn print_comparison(bench: &Bench, phases: &[Phase], base: &Baseline) -> Vec<String> {
+    let meta = &base.baseline;
+    println!(
+        "\nagainst baseline `{}` ({}): {} files, {:.1} MB, {} CPUs",
+        meta.name,
+        meta.describe(),
+        base.files,
+        base.bytes as f64 / 1e6,
+        base.cpus
+    );
+    let warnings = compare::corpus_warnings(
+        (bench.files.len(), bench.bytes, available_threads()),
+        (base.files, base.bytes, base.cpus),
+    );
+    for warning in &warnings {
+        println!("{warning}");
+    }
+    let comparison = compare::compare(phases, &base.phases);
+    print!("{}", compare::render(&comparison));
+    let regressed: Vec<String> = comparison
+        .regressed()
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let across = if warnings.is_empty() {
+        ""
+    } else {
+        " (across different corpora or machines: see the warning above)"
+    };
+    if regressed.is_empty() {
+        println!(
+            "against baseline `{}`: no row regressed more than {:.0}% against the floors{across}",
+            meta.name,
+            compare::THRESHOLD * 100.0
+        );
+    } else {
+        println!(
+            "against baseline `{}`: REGRESSED more than {:.0}% against the floors: {}{across}",
+            meta.name,
+            compare::THRESHOLD * 100.0,
+            regressed.join(", ")
+        );
+    }
+    regressed
+}
+
+/// The end of every command, after its table and its own lines: saves the
+/// report to `json_path` and, with `--save`, as a named baseline; then a
+/// failed phase is an error, and so is a regression with
+/// `--fail-on-regression`.
+fn finish(
+    root: &Path,
+    command: &str,
+    options: &Options,
+    json_path: &Path,
+    report: &impl Serialize,
+    phases: &[Phase],
+    regressed: Vec<String>,
+) -> Result<()> {
+    save(json_path, report)?;
+    let failed = phases.iter().any(|p| !p.ok);
+    if let Some(name) = &options.save {
+        if failed {
+            println!("not saving baseline `{name}`: a phase failed");
+        } else {
+            let meta = baseline::Meta::new(name, command, options, root);
+            baseline::save(&out_dir(root), report, &meta)?;
+        }
+    }
+    if failed {
+        bail!("a phase failed (see the table)");
+    }
+    if !regressed.is_empty() {
+        if options.fail_on_regression {
+            return Err(Regressed {
+                command: command.to_owned(),
+                rows: regressed,
+            }
+            .into());
+        }
+        println!("(exit status 0 all the same: add --fail-on-regression to make it 1)");
+    }
+    Ok(())
 }
 
 /// Writes `report` as pretty JSON to `path` and says so.
@@ -430,4 +620,33 @@ pub(super) fn fresh_copy(base: &Path, to: &Path) -> Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Options> {
+        let args: Vec<String> = args.iter().map(|&a| a.to_owned()).collect();
+        Options::parse("ingest", &args)
+    }
+
+    #[test]
+    fn save_and_baseline_options() {
+        let o = parse(&["--files", "200", "--save", "smoke"]).unwrap();
+        assert_eq!(
+            (o.save.as_deref(), o.baseline.as_deref()),
+            (Some("smoke"), None)
+        );
+        let o = parse(&["--baseline", "v1.2", "--fail-on-regression"]).unwrap();
+        assert_eq!(o.baseline.as_deref(), Some("v1.2"));
+        assert!(o.fail_on_regression);
+
+        let both = parse(&["--save", "a", "--baseline", "b"]).unwrap_err();
+        assert!(format!("{both:#}").contains("cannot be used together"));
+        let bad = parse(&["--baseline", "../../etc"]).unwrap_err();
+        assert!(format!("{bad:#}").contains("is not allowed"), "{bad:#}");
+        assert!(parse(&["--save"]).is_err());
+        assert!(parse(&["--fail-on-regression"]).is_err());
+    }
 }

@@ -23,7 +23,7 @@ use serde::Serialize;
 
 use super::measure::{Run, median};
 use super::{Bench, Options, Phase, available_threads, count, measure, previous_phases};
-use super::{fresh_copy, gantry, print_table, remove_session, save, sync};
+use super::{finish, fresh_copy, gantry, print_table, remove_session, sync};
 
 const TARGET_IMAGES_PER_S: f64 = 500.0;
 
@@ -44,6 +44,7 @@ struct Report {
 }
 
 pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
+    let baseline = options.load_baseline(root, "redact")?;
     let bench = Bench::prepare(root, options)?;
     let bin = match &bench.gantry {
         Ok(bin) => bin.clone(),
@@ -187,7 +188,7 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
 
     let json_path = bench.out_dir.join(format!("redact-{}.json", options.files));
     let previous = previous_phases(&json_path);
-    print_table(&bench, &phases, &previous);
+    let regressed = print_table(&bench, &phases, &previous, baseline.as_ref());
     for (name, per_s, ms) in &redaction {
         let target = if *name == "native" {
             format!(
@@ -214,9 +215,13 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
         phases,
         redaction,
     };
-    save(&json_path, &report)?;
-    if report.phases.iter().any(|p| !p.ok) {
-        bail!("a phase failed (see the table)");
-    }
-    Ok(())
+    finish(
+        root,
+        "redact",
+        options,
+        &json_path,
+        &report,
+        &report.phases,
+        regressed,
+    )
 }

@@ -10,13 +10,13 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
 use super::measure::median;
 use super::{
-    Bench, CP_PHASE, Options, Phase, available_threads, count, measure, median_run,
-    previous_phases, print_table, remove_session, save, sync,
+    Bench, CP_PHASE, Options, Phase, available_threads, count, finish, measure, median_run,
+    previous_phases, print_table, remove_session, sync,
 };
 
 const RUN_PHASE: &str = "gantry run (end to end)";
@@ -50,6 +50,7 @@ struct Targets {
 }
 
 pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
+    let baseline = options.load_baseline(root, "run")?;
     let bench = Bench::prepare(root, options)?;
     let tmp = bench.temp_dir("run")?;
     let mut phases = Vec::new();
@@ -156,13 +157,17 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
     let previous = previous_phases(&json_path);
     report.targets = targets(&phases);
     report.phases = phases;
-    print_table(&bench, &report.phases, &previous);
+    let regressed = print_table(&bench, &report.phases, &previous, baseline.as_ref());
     print_targets(&report.targets);
-    save(&json_path, &report)?;
-    if report.phases.iter().any(|p| !p.ok) {
-        bail!("a phase failed (see the table)");
-    }
-    Ok(())
+    finish(
+        root,
+        "run",
+        options,
+        &json_path,
+        &report,
+        &report.phases,
+        regressed,
+    )
 }
 
 /// The binary, session and export root of the measured commands.

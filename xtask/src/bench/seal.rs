@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::measure::{Run, median};
 use super::{Bench, Options, Phase, available_threads, count, measure, previous_phases};
-use super::{fresh_copy, gantry, print_table, remove_session, save, sync};
+use super::{finish, fresh_copy, gantry, print_table, remove_session, sync};
 
 const TARGET_OVERHEAD: f64 = 0.20;
 
@@ -43,6 +43,7 @@ struct Variant {
 }
 
 pub(crate) fn seal(root: &Path, options: &Options) -> Result<()> {
+    let baseline = options.load_baseline(root, "seal")?;
     let bench = Bench::prepare(root, options)?;
     let bin = match &bench.gantry {
         Ok(bin) => bin.clone(),
@@ -161,7 +162,7 @@ pub(crate) fn seal(root: &Path, options: &Options) -> Result<()> {
         .collect();
     let json_path = bench.out_dir.join(format!("seal-{}.json", options.files));
     let previous = previous_phases(&json_path);
-    print_table(&bench, &phases, &previous);
+    let regressed = print_table(&bench, &phases, &previous, baseline.as_ref());
     for (name, over) in &overhead {
         println!(
             "{name}: {:+.1}% export time over plain export: target ≤ +{:.0}% {}",
@@ -183,11 +184,15 @@ pub(crate) fn seal(root: &Path, options: &Options) -> Result<()> {
         phases,
         overhead,
     };
-    save(&json_path, &report)?;
-    if report.phases.iter().any(|p| !p.ok) {
-        bail!("a phase failed (see the table)");
-    }
-    Ok(())
+    finish(
+        root,
+        "seal",
+        options,
+        &json_path,
+        &report,
+        &report.phases,
+        regressed,
+    )
 }
 
 /// A self-signed RSA-2048 certificate made with the openssl CLI, or `None`.
