@@ -17,7 +17,7 @@
 //! this function.
 
 use dicom_core::header::Header as _;
-use dicom_core::ops::AttributeAction;
+use dicom_core::ops::{AttributeAction, AttributeSelector, AttributeSelectorStep};
 use dicom_core::value::Value;
 use dicom_core::{PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::tags;
@@ -25,7 +25,7 @@ use dicom_object::InMemDicomObject;
 use gantry_model::Phi;
 
 use crate::clean::Identifiers;
-use crate::plan::Plan;
+use crate::plan::{Plan, Rule};
 
 /// One finding.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -74,7 +74,9 @@ pub fn inspect(
     plan: &Plan,
     context: &InspectContext<'_>,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
+    let mut findings = Vec::with_capacity(plan.ops.len() + 8);
+    // Rule names repeat from operation to operation: formatted once each.
+    let mut rule_names: Vec<(&Rule, String)> = Vec::new();
     for planned in &plan.ops {
         let selector = &planned.op.selector;
         let preview = header
@@ -91,19 +93,27 @@ pub fn inspect(
             .iter()
             .last()
             .map(|step| match step {
-                dicom_core::ops::AttributeSelectorStep::Tag(t)
-                | dicom_core::ops::AttributeSelectorStep::Nested { tag: t, .. } => *t,
+                AttributeSelectorStep::Tag(t) | AttributeSelectorStep::Nested { tag: t, .. } => *t,
             })
             .unwrap_or(Tag(0, 0));
+        let rule = match rule_names.iter().find(|(rule, _)| *rule == &planned.rule) {
+            Some((_, name)) => name.clone(),
+            None => {
+                let name = planned.rule.name();
+                rule_names.push((&planned.rule, name.clone()));
+                name
+            }
+        };
         findings.push(Finding {
-            path: selector.to_string(),
-            tag: tag.to_string(),
-            rule: planned.rule.name(),
+            path: selector_string(selector),
+            tag: tag_string(tag),
+            rule,
             action: action.into(),
             preview,
         });
     }
-    heuristics(header, "", context, &mut findings);
+    let mut path = String::with_capacity(64);
+    heuristics(header, &mut path, context, &mut findings);
     let burned_in = header
         .get(tags::BURNED_IN_ANNOTATION)
         .and_then(|e| e.to_str().ok())
@@ -115,8 +125,8 @@ pub fn inspect(
         .unwrap_or_default();
     if (burned_in || BURNED_IN_MODALITIES.contains(&modality.as_str())) && !context.redaction_rule {
         findings.push(Finding {
-            path: tags::BURNED_IN_ANNOTATION.to_string(),
-            tag: tags::BURNED_IN_ANNOTATION.to_string(),
+            path: tag_string(tags::BURNED_IN_ANNOTATION),
+            tag: tag_string(tags::BURNED_IN_ANNOTATION),
             rule: "burned-in-annotation".into(),
             action: "redact".into(),
             preview: if burned_in {
@@ -129,6 +139,54 @@ pub fn inspect(
     findings
 }
 
+/// `(GGGG,EEEE)`, as `Tag`'s `Display` writes it, without the formatting
+/// machinery (every finding has one or two).
+fn tag_string(tag: Tag) -> String {
+    let mut out = String::with_capacity(11);
+    push_tag(&mut out, tag);
+    out
+}
+
+fn push_tag(out: &mut String, tag: Tag) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    out.push('(');
+    for (i, half) in [tag.0, tag.1].into_iter().enumerate() {
+        if i == 1 {
+            out.push(',');
+        }
+        for shift in [12, 8, 4, 0] {
+            out.push(char::from(HEX[usize::from((half >> shift) & 0xF)]));
+        }
+    }
+    out.push(')');
+}
+
+/// An attribute path as `AttributeSelector`'s `Display` writes it:
+/// `(GGGG,EEEE)[i].(GGGG,EEEE)`.
+fn selector_string(selector: &AttributeSelector) -> String {
+    let mut out = String::with_capacity(16);
+    for (i, step) in selector.iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        match step {
+            AttributeSelectorStep::Tag(tag) => push_tag(&mut out, *tag),
+            AttributeSelectorStep::Nested { tag, item } => {
+                push_tag(&mut out, *tag);
+                push_item(&mut out, *item);
+            }
+        }
+    }
+    out
+}
+
+/// `[i]`.
+fn push_item(out: &mut String, item: impl std::fmt::Display) {
+    use std::fmt::Write as _;
+    // Writing into a String cannot fail.
+    let _ = write!(out, "[{item}]");
+}
+
 fn masked_value(value: &Value<InMemDicomObject>) -> String {
     match value {
         // Bytes (UN, OB): text read without its VR is masked as text, as
@@ -139,78 +197,88 @@ fn masked_value(value: &Value<InMemDicomObject>) -> String {
                     .chars()
                     .any(|c| c.is_control() && !matches!(c, '\0' | '\t' | '\n' | '\r')) =>
             {
-                Phi::new(text.trim_end_matches(['\0', ' ']).to_string()).masked()
+                Phi::new(text.trim_end_matches(['\0', ' '])).masked()
             }
             _ => format!("{} bytes", bytes.len()),
         },
         Value::Primitive(p) => {
             let text = p.to_str();
-            Phi::new(text.trim_end_matches(['\0', ' ']).to_string()).masked()
+            Phi::new(text.trim_end_matches(['\0', ' '])).masked()
         }
         Value::Sequence(seq) => format!("sequence, {} items", seq.items().len()),
         Value::PixelSequence(_) => "encapsulated data".into(),
     }
 }
 
-/// Identifiers and dates inside free text, at any depth.
+/// Identifiers and dates inside free text, at any depth. `path` is the
+/// path of `obj`'s items (empty at the top level), extended in place while
+/// walking and restored before returning: a path is only copied out for a
+/// finding.
 fn heuristics(
     obj: &InMemDicomObject,
-    prefix: &str,
+    path: &mut String,
     context: &InspectContext<'_>,
     out: &mut Vec<Finding>,
 ) {
+    let prefix_len = path.len();
     for element in obj.iter() {
         let tag = element.tag();
-        let path = if prefix.is_empty() {
-            tag.to_string()
-        } else {
-            format!("{prefix}.{tag}")
-        };
         match element.value() {
             Value::Sequence(seq) => {
+                push_step(path, prefix_len, tag);
+                let element_len = path.len();
                 for (i, item) in seq.items().iter().enumerate() {
-                    heuristics(item, &format!("{path}[{i}]"), context, out);
+                    push_item(path, i);
+                    heuristics(item, path, context, out);
+                    path.truncate(element_len);
                 }
+                path.truncate(prefix_len);
             }
-            Value::Primitive(_)
+            Value::Primitive(value)
                 if matches!(
                     element.vr(),
                     VR::LO | VR::SH | VR::ST | VR::LT | VR::UT | VR::UC | VR::UN
                 ) && !is_identifier_attribute(tag) =>
             {
-                let Ok(text) = element.to_str() else {
-                    continue;
-                };
+                let bytes;
                 let text = if element.vr() == VR::UN {
                     // private text read without its VR
-                    match element.value().to_bytes() {
-                        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-                        Err(_) => continue,
-                    }
+                    bytes = value.to_bytes();
+                    String::from_utf8_lossy(&bytes)
                 } else {
-                    text.into_owned()
+                    value.to_str()
                 };
-                let masked = || Phi::new(text.trim_end_matches(['\0', ' ']).to_string()).masked();
-                if !context.identifiers.find(&text).is_empty() {
+                let masked = || Phi::new(text.trim_end_matches(['\0', ' '])).masked();
+                let rule = if !context.identifiers.find(&text).is_empty() {
+                    "identifier-in-text"
+                } else if !crate::clean::find_dates(&text).is_empty() {
+                    "date-in-text"
+                } else {
+                    continue;
+                };
+                push_step(path, prefix_len, tag);
+                let finding_path = path.clone();
+                path.truncate(prefix_len);
+                if rule == "identifier-in-text" {
                     // Kept text is scrubbed by the plan, already reported
                     // under this rule: one finding per element.
                     if out
                         .iter()
-                        .any(|f| f.path == path && f.rule == "identifier-in-text")
+                        .any(|f| f.path == finding_path && f.rule == "identifier-in-text")
                     {
                         continue;
                     }
                     out.push(Finding {
-                        path: path.clone(),
-                        tag: tag.to_string(),
+                        path: finding_path,
+                        tag: tag_string(tag),
                         rule: "identifier-in-text".into(),
                         action: "clean".into(),
                         preview: masked(),
                     });
-                } else if !crate::clean::find_dates(&text).is_empty() {
+                } else {
                     out.push(Finding {
-                        path: path.clone(),
-                        tag: tag.to_string(),
+                        path: finding_path,
+                        tag: tag_string(tag),
                         rule: "date-in-text".into(),
                         action: "review".into(),
                         preview: masked(),
@@ -220,6 +288,15 @@ fn heuristics(
             _ => {}
         }
     }
+}
+
+/// Append `tag` to the item path `path[..prefix_len]` (`.`-separated).
+fn push_step(path: &mut String, prefix_len: usize, tag: Tag) {
+    path.truncate(prefix_len);
+    if prefix_len > 0 {
+        path.push('.');
+    }
+    push_tag(path, tag);
 }
 
 /// The attributes that hold the identifiers themselves (reported by the

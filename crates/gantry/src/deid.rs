@@ -92,13 +92,14 @@ impl Deidentifier {
         &self.source
     }
 
-    /// Decode, plan and apply for one candidate. Returns the decoded
-    /// original, the de-identified header and the plan. Errors are reasons
-    /// fit for a person (no values).
-    pub(crate) fn run(
+    /// Decode and plan for one candidate, without applying the plan (what
+    /// audit and anonymize need). Returns the decoded original, the plan
+    /// and the patient's identifiers. Errors are reasons fit for a person
+    /// (no values).
+    pub(crate) fn plan_only(
         &self,
         candidate: &Candidate,
-    ) -> std::result::Result<(InMemDicomObject, InMemDicomObject, Plan, Identifiers), String> {
+    ) -> std::result::Result<(InMemDicomObject, Plan, Identifiers), String> {
         let mut original = candidate
             .header
             .decode()
@@ -112,6 +113,17 @@ impl Deidentifier {
         };
         let plan = gantry_privacy::plan(&original, &self.policy, &self.keys, &subject)
             .map_err(|e| e.to_string())?;
+        Ok((original, plan, identifiers))
+    }
+
+    /// Decode, plan and apply for one candidate. Returns the decoded
+    /// original, the de-identified header and the plan. Errors are reasons
+    /// fit for a person (no values).
+    pub(crate) fn run(
+        &self,
+        candidate: &Candidate,
+    ) -> std::result::Result<(InMemDicomObject, InMemDicomObject, Plan, Identifiers), String> {
+        let (original, plan, identifiers) = self.plan_only(candidate)?;
         let mut deidentified = original.clone();
         gantry_privacy::apply(&mut deidentified, &plan).map_err(|e| e.to_string())?;
         Ok((original, deidentified, plan, identifiers))

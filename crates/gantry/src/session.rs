@@ -1,10 +1,12 @@
 //! [`Session`]: the library entry point that strings the steps together.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use gantry_model::InstanceId;
 use gantry_privacy::Policy;
 use gantry_store::{
-    CompactStats, FindingRow, FindingsSummary, Inventory, MappingRow, Selection, Store,
+    Candidate, CompactStats, FindingRow, FindingsSummary, Inventory, MappingRow, Selection, Store,
 };
 use rayon::prelude::*;
 
@@ -134,58 +136,14 @@ impl Session {
     }
 
     /// PHI findings for every instance under the policy (SPEC §5); stored
-    /// in the session, nothing modified.
+    /// in the session, nothing modified. An instance that a redaction
+    /// recorded by [`Session::redact`] covers has no burned-in-annotation
+    /// finding.
     pub fn audit(&mut self, deid: &Deidentifier, progress: &dyn Progress) -> Result<AuditReport> {
         let store = self.store()?;
-        let selection = Selection::default();
-        let mut after = 0;
-        progress.begin("audit", None);
-        loop {
-            let page = store.candidates(&selection, after, BATCH)?;
-            let Some(last) = page.last() else { break };
-            after = last.id.0;
-            let batch: Vec<_> = page
-                .par_iter()
-                .map(|candidate| {
-                    let rows = match deid.run(candidate) {
-                        Ok((original, _, plan, identifiers)) => {
-                            let redaction_rule = false; // redaction rules: a later issue
-                            let context = gantry_privacy::InspectContext {
-                                identifiers: &identifiers,
-                                redaction_rule,
-                            };
-                            gantry_privacy::inspect(&original, &plan, &context)
-                                .into_iter()
-                                .map(|f| FindingRow {
-                                    path: f.path,
-                                    tag: f.tag,
-                                    rule: f.rule,
-                                    action: f.action,
-                                    preview: f.preview,
-                                })
-                                .collect()
-                        }
-                        Err(reason) => vec![FindingRow {
-                            path: String::new(),
-                            tag: String::new(),
-                            rule: "unreadable".into(),
-                            action: "review".into(),
-                            preview: reason,
-                        }],
-                    };
-                    progress.advance(1);
-                    (candidate.id, rows)
-                })
-                .collect();
-            store.replace_findings(&batch)?;
-        }
-        progress.end();
-        let summary = store.findings_summary()?;
-        store.append_event(
-            "audit",
-            &serde_json::json!({"findings": summary.findings, "instances_with_findings": summary.instances_with_findings}),
-        )?;
-        Ok(summary)
+        let (audit, _) = plan_pass(store, deid, progress, Pass::Audit)?;
+        append_audit_event(store, &audit)?;
+        Ok(audit)
     }
 
     /// Plan the de-identification of every instance (SPEC §1 `anonymize`).
@@ -197,40 +155,8 @@ impl Session {
         progress: &dyn Progress,
     ) -> Result<AnonymizeReport> {
         let store = self.store()?;
-        let selection = Selection::default();
-        let mut after = 0;
-        let mut report = AnonymizeReport::default();
-        progress.begin("anonymize", None);
-        loop {
-            let page = store.candidates(&selection, after, BATCH)?;
-            let Some(last) = page.last() else { break };
-            after = last.id.0;
-            let counts: Vec<Option<(u64, u64)>> = page
-                .par_iter()
-                .map(|candidate| {
-                    let counted = deid.run(candidate).ok().map(|(_, _, plan, _)| {
-                        (plan.ops.len() as u64, plan.invalid_dates.len() as u64)
-                    });
-                    progress.advance(1);
-                    counted
-                })
-                .collect();
-            for c in counts {
-                report.instances += 1;
-                match c {
-                    Some((ops, invalid)) => {
-                        report.operations += ops;
-                        report.invalid_dates += invalid;
-                    }
-                    None => report.failed += 1,
-                }
-            }
-        }
-        progress.end();
-        store.append_event(
-            "anonymize",
-            &serde_json::to_value(report).unwrap_or_default(),
-        )?;
+        let (_, report) = plan_pass(store, deid, progress, Pass::Anonymize)?;
+        append_anonymize_event(store, &report)?;
         Ok(report)
     }
 
@@ -309,7 +235,11 @@ impl Session {
         Ok(self.store()?.mapping()?)
     }
 
-    /// The main job: ingest → audit → anonymize → redact → export → verify.
+    /// The main job: ingest → audit → anonymize → redact → export → verify
+    /// (SPEC §1), run as ingest → redact → audit + anonymize → export →
+    /// verify: the redaction decisions depend on nothing audit or anonymize
+    /// do, and deciding them first lets the audit report only the images no
+    /// rule covers; audit and anonymize share one pass over the plans.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
@@ -324,9 +254,14 @@ impl Session {
         let ingest = self.ingest(inputs, &IngestOptions::default(), progress)?;
         let examine = self.examine()?;
         let deid = self.deidentifier(policy, key_file)?;
-        let audit = self.audit(&deid, progress)?;
-        let anonymize = self.anonymize(&deid, progress)?;
+        // Redaction decisions first, so that the audit knows which images
+        // a rule covers; then audit and anonymize in one pass over the
+        // plans (each instance decoded and planned once).
         let redact = self.redact(redactor, progress)?;
+        let store = self.store()?;
+        let (audit, anonymize) = plan_pass(store, &deid, progress, Pass::Both)?;
+        append_audit_event(store, &audit)?;
+        append_anonymize_event(store, &anonymize)?;
         let export = self.export(&deid, out, export_options, progress)?;
         let verify = self.verify(out, progress)?;
         Ok(RunReport {
@@ -345,4 +280,196 @@ impl Session {
     pub fn compact(&mut self) -> Result<CompactStats> {
         Ok(self.store()?.compact()?)
     }
+}
+
+/// What a pass over the instances' plans is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    /// Findings, stored in the session.
+    Audit,
+    /// Counts of the plans.
+    Anonymize,
+    /// Both (the main job).
+    Both,
+}
+
+impl Pass {
+    fn audits(self) -> bool {
+        matches!(self, Pass::Audit | Pass::Both)
+    }
+
+    fn phase(self) -> &'static str {
+        match self {
+            Pass::Audit => "audit",
+            Pass::Anonymize => "anonymize",
+            Pass::Both => "audit+anonymize",
+        }
+    }
+}
+
+/// One instance after planning: its findings (when auditing) and its
+/// plan's counts (operations, invalid dates), `None` when no plan could be
+/// made.
+type Planned = (InstanceId, Vec<FindingRow>, Option<(u64, u64)>);
+
+/// Decode and plan every instance once (never applying the plan: audit
+/// and anonymize only look at it), page by page; with `pass.audits()`,
+/// inspect each and replace the stored findings. Storing a page's findings
+/// overlaps planning the next page. The audit summary is counted from the
+/// findings as they are stored (every instance is audited, so they are
+/// all the session holds).
+fn plan_pass(
+    store: &mut Store,
+    deid: &Deidentifier,
+    progress: &dyn Progress,
+    pass: Pass,
+) -> Result<(AuditReport, AnonymizeReport)> {
+    let selection = Selection::default();
+    let mut after = 0;
+    let mut summary = AuditReport::default();
+    let mut report = AnonymizeReport::default();
+    let mut pending: Vec<(InstanceId, Vec<FindingRow>)> = Vec::new();
+    progress.begin(pass.phase(), None);
+    loop {
+        let page = store.candidates(&selection, after, BATCH)?;
+        let Some(last) = page.last() else { break };
+        after = last.id.0;
+        let covered = if pass.audits() {
+            covered_by_redaction(store, &page)?
+        } else {
+            HashSet::new()
+        };
+        let to_store = std::mem::take(&mut pending);
+        let (stored, planned) = rayon::join(
+            || store_findings(store, &mut summary, &to_store),
+            || {
+                page.par_iter()
+                    .map(|candidate| {
+                        let planned =
+                            plan_one(deid, candidate, pass, covered.contains(&candidate.id));
+                        progress.advance(1);
+                        planned
+                    })
+                    .collect::<Vec<Planned>>()
+            },
+        );
+        stored?;
+        for (id, findings, counted) in planned {
+            report.instances += 1;
+            match counted {
+                Some((operations, invalid_dates)) => {
+                    report.operations += operations;
+                    report.invalid_dates += invalid_dates;
+                }
+                None => report.failed += 1,
+            }
+            if pass.audits() {
+                pending.push((id, findings));
+            }
+        }
+    }
+    store_findings(store, &mut summary, &pending)?;
+    progress.end();
+    Ok((summary, report))
+}
+
+/// Plan one instance and, when auditing, inspect it.
+fn plan_one(deid: &Deidentifier, candidate: &Candidate, pass: Pass, covered: bool) -> Planned {
+    match deid.plan_only(candidate) {
+        Ok((original, plan, identifiers)) => {
+            let counted = Some((plan.ops.len() as u64, plan.invalid_dates.len() as u64));
+            let findings = if pass.audits() {
+                let context = gantry_privacy::InspectContext {
+                    identifiers: &identifiers,
+                    redaction_rule: covered,
+                };
+                gantry_privacy::inspect(&original, &plan, &context)
+                    .into_iter()
+                    .map(|f| FindingRow {
+                        path: f.path,
+                        tag: f.tag,
+                        rule: f.rule,
+                        action: f.action,
+                        preview: f.preview,
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            (candidate.id, findings, counted)
+        }
+        Err(reason) => {
+            let findings = if pass.audits() {
+                vec![FindingRow {
+                    path: String::new(),
+                    tag: String::new(),
+                    rule: "unreadable".into(),
+                    action: "review".into(),
+                    preview: reason,
+                }]
+            } else {
+                Vec::new()
+            };
+            (candidate.id, findings, None)
+        }
+    }
+}
+
+/// The instances of `page` whose pixels a recorded redaction covers: a
+/// rule with regions on the image, or a matching rule without regions (a
+/// machine known to be clean) — as export's `blanking` decides.
+fn covered_by_redaction(store: &Store, page: &[Candidate]) -> Result<HashSet<InstanceId>> {
+    let ids: Vec<InstanceId> = page.iter().map(|c| c.id).collect();
+    Ok(store
+        .redactions_for(&ids)?
+        .into_iter()
+        .filter(|(_, row)| !row.regions.is_empty() || row.outside == 0)
+        .map(|(id, _)| id)
+        .collect())
+}
+
+/// Replace the stored findings of a page and count them into `summary`.
+fn store_findings(
+    store: &mut Store,
+    summary: &mut AuditReport,
+    batch: &[(InstanceId, Vec<FindingRow>)],
+) -> Result<()> {
+    if batch.is_empty() {
+        return Ok(());
+    }
+    store.replace_findings(batch)?;
+    for (_, findings) in batch.iter().filter(|(_, f)| !f.is_empty()) {
+        summary.findings += findings.len() as u64;
+        summary.instances_with_findings += 1;
+        for finding in findings {
+            count(&mut summary.by_rule, &finding.rule);
+            count(&mut summary.by_tag, &finding.tag);
+        }
+    }
+    Ok(())
+}
+
+fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
+    }
+}
+
+fn append_audit_event(store: &mut Store, audit: &AuditReport) -> Result<()> {
+    store.append_event(
+        "audit",
+        &serde_json::json!({"findings": audit.findings, "instances_with_findings": audit.instances_with_findings}),
+    )?;
+    Ok(())
+}
+
+fn append_anonymize_event(store: &mut Store, report: &AnonymizeReport) -> Result<()> {
+    store.append_event(
+        "anonymize",
+        &serde_json::to_value(report).unwrap_or_default(),
+    )?;
+    Ok(())
 }

@@ -214,6 +214,56 @@ fn knowledge_base_zones_follow_geometry_and_clean_pixel_data_quarantines_the_res
     assert_eq!(report["written"], 3);
 }
 
+/// Findings of `rule` in an audit summary.
+fn findings_of(summary: &serde_json::Value, rule: &str) -> u64 {
+    summary["by_rule"][rule].as_u64().unwrap_or(0)
+}
+
+#[test]
+fn audit_drops_the_burned_in_finding_of_images_a_recorded_redaction_covers() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let input = tmp.path().join("in");
+    inputs(&input);
+    let session = tmp.path().join("s.db");
+    run(gantry(&session).arg("--quiet").arg("ingest").arg(&input));
+
+    // Before `redact`, no rule covers anything: three ultrasound images
+    // with BurnedInAnnotation YES, three findings.
+    let before = json(&run(gantry(&session).args(["--quiet", "audit", "--json"])));
+    assert_eq!(findings_of(&before, "burned-in-annotation"), 3, "{before}");
+
+    // The knowledge base covers both iU22 geometries; the unknown machine
+    // keeps its finding, and nothing else changes.
+    run(gantry(&session).args(["--quiet", "redact", "--json"]));
+    let after = json(&run(gantry(&session).args(["--quiet", "audit", "--json"])));
+    assert_eq!(findings_of(&after, "burned-in-annotation"), 1, "{after}");
+    assert_eq!(
+        before["findings"].as_u64().expect("count") - 2,
+        after["findings"].as_u64().expect("count")
+    );
+
+    // Without the knowledge base nothing is recorded: the findings return.
+    run(gantry(&session).args(["--quiet", "redact", "--no-knowledge-base", "--json"]));
+    let uncovered = json(&run(gantry(&session).args(["--quiet", "audit", "--json"])));
+    assert_eq!(
+        findings_of(&uncovered, "burned-in-annotation"),
+        3,
+        "{uncovered}"
+    );
+
+    // The main job decides redaction before it audits.
+    let fresh = tmp.path().join("run.db");
+    let report = json(&run(gantry(&fresh)
+        .args(["--quiet", "run", "--json"])
+        .arg(&input)
+        .arg(tmp.path().join("out"))));
+    assert_eq!(
+        findings_of(&report["audit"], "burned-in-annotation"),
+        1,
+        "{report}"
+    );
+}
+
 #[test]
 fn config_init_prefills_one_entry_per_geometry_and_it_loads_back() {
     let tmp = tempfile::tempdir().expect("tempdir");

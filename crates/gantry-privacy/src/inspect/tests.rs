@@ -376,3 +376,31 @@ fn a_clean_header_has_no_findings() {
     );
     assert_eq!(findings(&header), Vec::<Finding>::new());
 }
+
+#[test]
+fn paths_and_tags_are_written_as_dicom_core_displays_them() {
+    use dicom_core::ops::{AttributeSelector, AttributeSelectorStep};
+    for tag in [
+        Tag(0, 0),
+        Tag(0x0008, 0x1155),
+        Tag(0xFFFE, 0xE00D),
+        Tag(0x7FE0, 0x0010),
+    ] {
+        assert_eq!(tag_string(tag), tag.to_string());
+    }
+    let selector = AttributeSelector::new([
+        AttributeSelectorStep::Nested {
+            tag: Tag(0x0040, 0xA730),
+            item: 0,
+        },
+        AttributeSelectorStep::Nested {
+            tag: Tag(0x0040, 0xA730),
+            item: 12,
+        },
+        AttributeSelectorStep::Tag(Tag(0x0040, 0xA160)),
+    ])
+    .expect("selector");
+    assert_eq!(selector_string(&selector), selector.to_string());
+    let top = AttributeSelector::from(tags::PATIENT_NAME);
+    assert_eq!(selector_string(&top), top.to_string());
+}

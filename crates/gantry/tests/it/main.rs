@@ -2,6 +2,7 @@
 // Helpers outside #[test] functions unwrap too: a panic here is a failed test.
 #![allow(clippy::unwrap_used)]
 
+mod audit;
 mod corpus;
 mod hostile;
 mod incremental;
