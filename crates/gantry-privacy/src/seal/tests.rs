@@ -536,7 +536,7 @@ fn project_key_items_of_the_earlier_layout_still_open() {
         .encrypt([MAGIC.as_slice(), SOP.as_bytes()], &plaintext)
         .unwrap();
     let mut content = MAGIC.to_vec();
-    content.extend_from_slice(fingerprint_bytes(&keys).as_bytes());
+    content.extend_from_slice(&fingerprint_bytes(&keys));
     content.extend_from_slice(&sealed);
     let obj = deidentified(DataElement::new(
         ENCRYPTED_ATTRIBUTES_SEQUENCE,
@@ -545,3 +545,120 @@ fn project_key_items_of_the_earlier_layout_still_open() {
     ));
     assert_same(&open(&obj, &keys).unwrap(), &originals());
 }
+
+/// The project-key item's Encrypted Content of a sealed element.
+fn project_content(sealed: &DataElement<InMemDicomObject>) -> Vec<u8> {
+    sealed
+        .items()
+        .unwrap()
+        .last()
+        .unwrap()
+        .get(ENCRYPTED_CONTENT)
+        .unwrap()
+        .to_bytes()
+        .unwrap()
+        .into_owned()
+}
+
+#[test]
+fn sealing_is_deterministic_whichever_way_the_originals_and_key_come() {
+    let keys = ProjectKey::from_bytes([9; 32]).keyring();
+    let sealed = project_content(&seal(originals(), &keys, SOP).unwrap());
+    assert_eq!(
+        project_content(&seal(originals(), &keys, SOP).unwrap()),
+        sealed
+    );
+    let sealer = ProjectSealer::new(&keys);
+    assert_eq!(
+        project_content(&sealer.seal(originals(), SOP).unwrap()),
+        sealed
+    );
+    let borrowed = originals();
+    assert_eq!(
+        project_content(&sealer.seal(Originals::from(&borrowed), SOP).unwrap()),
+        sealed
+    );
+    // Selected from a larger data set: the same originals, the same bytes.
+    let mut larger = originals();
+    larger.put(DataElement::new(
+        tags::STUDY_DATE,
+        VR::DA,
+        PrimitiveValue::from("20240101"),
+    ));
+    larger.put(DataElement::new(
+        tags::MODALITY,
+        VR::CS,
+        PrimitiveValue::from("CT"),
+    ));
+    for tags in [
+        vec![tags::SOP_INSTANCE_UID, tags::PATIENT_NAME, tags::PATIENT_ID],
+        // Many tags (found in one walk rather than looked up), some absent.
+        (0..40u16)
+            .map(|e| dicom_core::Tag(0x0010, e))
+            .chain([tags::SOP_INSTANCE_UID, tags::PATIENT_ID])
+            .collect(),
+    ] {
+        let selected = Originals::of(&larger, tags);
+        assert_eq!(selected.len(), 4, "{selected:?}");
+        assert_eq!(
+            project_content(&seal(selected, &keys, SOP).unwrap()),
+            sealed
+        );
+    }
+    // With recipients, the project-key item is the same.
+    let alice = Recipient::from_certificate(ALICE_CERT).unwrap();
+    let with_recipient =
+        seal_for(originals(), Some(&keys), std::slice::from_ref(&alice), SOP).unwrap();
+    assert_eq!(project_content(&with_recipient), sealed);
+    let with_recipient = sealer.seal_for(originals(), &[alice], SOP).unwrap();
+    assert_eq!(project_content(&with_recipient), sealed);
+    // Another instance, other bytes.
+    assert_ne!(
+        project_content(&seal(originals(), &keys, "2.25.1235").unwrap()),
+        sealed
+    );
+    // Debug output names no value.
+    let shown = format!("{:?} {sealer:?}", Originals::from(&originals()));
+    assert!(
+        !shown.contains("Müller") && !shown.contains("PID-77"),
+        "{shown}"
+    );
+}
+
+#[test]
+fn sealed_bytes_are_what_the_writer_and_the_aes_siv_crate_give() {
+    // Sealed content is part of the format (exports are byte-identical
+    // across runs and versions): what dicom-object's writer and the aes-siv
+    // crate made before the direct encoder and the prepared key.
+    let keys = ProjectKey::from_bytes([9; 32]).keyring();
+    let ts = TransferSyntaxRegistry.get(EXPLICIT_VR_LE).unwrap();
+    let dataset = InMemDicomObject::from_element_iter([DataElement::new(
+        MODIFIED_ATTRIBUTES_SEQUENCE,
+        VR::SQ,
+        dicom_core::value::DataSetSequence::from(vec![originals()]),
+    )]);
+    let mut plaintext = Vec::new();
+    dataset.write_dataset_with_ts(&mut plaintext, ts).unwrap();
+    let mut expected = MAGIC.to_vec();
+    expected.extend_from_slice(&fingerprint_bytes(&keys));
+    expected.extend_from_slice(
+        &cipher(&keys)
+            .encrypt([MAGIC.as_slice(), SOP.as_bytes()], &plaintext)
+            .unwrap(),
+    );
+    if expected.len() % 2 == 1 {
+        expected.push(0);
+    }
+    let content = project_content(&seal(originals(), &keys, SOP).unwrap());
+    assert_eq!(content, expected);
+    // And pinned, should either of them change.
+    use sha2::Digest;
+    let hex: String = sha2::Sha256::digest(&content)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    assert_eq!((content.len(), hex.as_str()), (PINNED_LEN, PINNED_SHA256));
+}
+
+const PINNED_LEN: usize = 154;
+const PINNED_SHA256: &str = "64ce1bd956777df4f6cadbc054fc222344fac772b8d54e448338e28b25fcafca";
