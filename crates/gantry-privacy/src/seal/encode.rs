@@ -43,19 +43,17 @@ const SPECIFIC_CHARACTER_SET: Tag = Tag(0x0008, 0x0005);
 const PIXEL_DATA: Tag = Tag(0x7FE0, 0x0010);
 
 /// Append the data set `(0400,0550)` holding one item of `elements` (in
-/// tag order) to `out`, calling `progress` with `out` after each element.
-/// `None` when the writer must do it: `out` is then as it was.
+/// tag order) to `out`. `None` when the writer must do it: `out` is then as it was.
 pub(super) fn modified_item<'e>(
     out: &mut Vec<u8>,
     elements: impl Iterator<Item = &'e InMemElement>,
-    progress: &mut dyn FnMut(&[u8]),
 ) -> Option<()> {
     let start = out.len();
     let mut writer = Writer {
         out,
         charset: SpecificCharacterSet::default(),
     };
-    let written = writer.modified_item(elements, progress);
+    let written = writer.modified_item(elements);
     if written.is_none() {
         zeroize::Zeroize::zeroize(&mut out[start..]);
         out.truncate(start);
@@ -72,7 +70,6 @@ impl Writer<'_> {
     fn modified_item<'e>(
         &mut self,
         elements: impl Iterator<Item = &'e InMemElement>,
-        progress: &mut dyn FnMut(&[u8]),
     ) -> Option<()> {
         self.header(MODIFIED_ATTRIBUTES_SEQUENCE, VR::SQ, Length::UNDEFINED)?;
         self.encoder()
@@ -80,7 +77,6 @@ impl Writer<'_> {
             .ok()?;
         for element in elements {
             self.element(element)?;
-            progress(self.out);
         }
         self.encoder().encode_item_delimiter(&mut *self.out).ok()?;
         self.encoder()
