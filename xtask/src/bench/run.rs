@@ -4,8 +4,10 @@
 //! `target/bench/run-N.json`. Audit is measured because `run` audits and it
 //! is a large part of the job; it modifies nothing, so export is unaffected.
 //!
-//! Targets (issue; SPEC §13 aims at 1.5×): `gantry run` within 2× of
-//! `cp -r`, peak RSS ≤ 300 MB. They are reported, not enforced.
+//! Targets (SPEC §13, issue 6): `gantry run` within 1.5× of `cp -r`, peak
+//! RSS ≤ 300 MB. They are reported, not enforced. `cp -r` itself swings
+//! with the kernel's writeback (0.3–3.4 s for the same 1 GB here): compare
+//! within one run, and over several.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -20,7 +22,7 @@ use super::{
 };
 
 const RUN_PHASE: &str = "gantry run (end to end)";
-const MAX_RATIO: f64 = 2.0;
+const MAX_RATIO: f64 = 1.5;
 const MAX_RSS_BYTES: f64 = 300e6;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -44,7 +46,7 @@ struct Report {
 struct Targets {
     /// `gantry run` seconds / `cp -r` seconds.
     run_over_cp: Option<f64>,
-    run_within_2x_cp: Option<bool>,
+    run_within_target_of_cp: Option<bool>,
     run_peak_rss_mb: Option<f64>,
     run_peak_rss_within_300_mb: Option<bool>,
 }
@@ -261,7 +263,7 @@ fn targets(phases: &[Phase]) -> Targets {
     let rss_mb = run.map(|r| r.peak_rss_kib as f64 * 1024.0 / 1e6);
     Targets {
         run_over_cp: ratio,
-        run_within_2x_cp: ratio.map(|r| r <= MAX_RATIO),
+        run_within_target_of_cp: ratio.map(|r| r <= MAX_RATIO),
         run_peak_rss_mb: rss_mb,
         run_peak_rss_within_300_mb: rss_mb.map(|mb| mb * 1e6 <= MAX_RSS_BYTES),
     }
@@ -275,8 +277,8 @@ fn print_targets(t: &Targets) {
     };
     match t.run_over_cp {
         Some(ratio) => println!(
-            "gantry run / cp -r = {ratio:.2}×: target ≤ {MAX_RATIO}× {} (SPEC §13 aims at 1.5×)",
-            verdict(t.run_within_2x_cp)
+            "gantry run / cp -r = {ratio:.2}×: target ≤ {MAX_RATIO}× {} (SPEC §13)",
+            verdict(t.run_within_target_of_cp)
         ),
         None => println!("gantry run / cp -r: not measured (--no-cp, or a phase failed)"),
     }
