@@ -8,3 +8,4 @@ mod hostile;
 mod incremental;
 mod roundtrip;
 mod support;
+mod verify;
