@@ -389,8 +389,8 @@ pub fn originals<'a>(original: &'a InMemDicomObject, plan: &Plan) -> Originals<'
 /// Seal the originals into an Encrypted Attributes Sequence element with
 /// the project key (one AES-SIV item).
 ///
-/// Prepares the key on every call (a few hundred nanoseconds); to seal many
-/// instances, prepare it once with [`ProjectSealer`].
+/// Derives the sealing key on every call; [`ProjectSealer`] derives it
+/// once for many instances.
 pub fn seal<'a>(
     originals: impl Into<Originals<'a>>,
     keys: &Keyring,
@@ -417,11 +417,11 @@ pub fn seal_for<'a>(
     )
 }
 
-/// The project key prepared for sealing: its AES-SIV key schedules, and
-/// the part of AES-SIV that depends on the key alone, computed once.
-/// Sealing with it gives the same bytes as [`seal`] and [`seal_for`] with
-/// the keyring it was made from; it saves their per-call preparation when
-/// many instances are sealed. `Debug` shows the key's fingerprint only.
+/// The project key's sealing key and fingerprint, derived once from the
+/// keyring (the AES-SIV key schedule is still made per seal: the aes-siv
+/// cipher cannot be cloned). Sealing with it gives the same bytes as
+/// [`seal`] and [`seal_for`] with the keyring it was made from. `Debug`
+/// shows the key's fingerprint only.
 pub struct ProjectSealer {
     key: zeroize::Zeroizing<[u8; 64]>,
     fingerprint: [u8; FINGERPRINT_LEN],
