@@ -33,7 +33,7 @@ mod store;
 
 pub use deid::{
     Candidate, ExportRecord, ExportStatus, FindingRow, FindingsSummary, KnownIdentifiers,
-    MappingRow, Selection, hex, utc_now,
+    MappingRow, Selection, hex, utc_now, utc_rfc3339,
 };
 pub use error::{Error, Result};
 pub use inventory::{DuplicateGroup, EquipmentCount, FileCounts, FileProblem, Inventory};

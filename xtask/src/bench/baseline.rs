@@ -178,25 +178,11 @@ fn commit(root: &Path) -> Option<String> {
     Some(if dirty { format!("{head}+dirty") } else { head })
 }
 
-/// `YYYY-MM-DD HH:MM UTC` of Unix seconds (days to civil date: Howard
-/// Hinnant's algorithm).
+/// `YYYY-MM-DD HH:MM UTC` of Unix seconds.
 fn utc(unix: u64) -> String {
-    let days = (unix / 86_400) as i64;
-    let minutes = unix % 86_400 / 60;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
-        minutes / 60,
-        minutes % 60
-    )
+    // `YYYY-MM-DDTHH:MM:SSZ`
+    let rfc3339 = gantry::store::utc_rfc3339(i64::try_from(unix).unwrap_or(i64::MAX));
+    format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16])
 }
 
 #[cfg(test)]
