@@ -133,6 +133,10 @@ struct Term {
 #[derive(Clone, Default)]
 pub struct Identifiers {
     terms: Vec<Term>,
+    /// Indices into `terms`, ordered by first folded character, so that
+    /// [`find`](Self::find) tries at each position only the terms that can
+    /// start there.
+    by_first: Vec<usize>,
 }
 
 impl Identifiers {
@@ -233,10 +237,18 @@ impl Identifiers {
         if self.terms.is_empty() || text.is_empty() {
             return Vec::new();
         }
+        // Most values contain no character any term starts with: answer
+        // those without folding the text into a buffer.
+        if !text
+            .chars()
+            .any(|c| self.starting_with(fold(c)).next().is_some())
+        {
+            return Vec::new();
+        }
         let chars = FoldedText::new(text);
         let mut found: Vec<(usize, usize, IdentifierKind)> = Vec::new();
-        for term in &self.terms {
-            for start in 0..chars.len() {
+        for start in 0..chars.len() {
+            for term in self.starting_with(chars.folded(start)) {
                 if let Some(end) = chars.match_at(start, term) {
                     found.push((start, end, term.kind));
                 }
@@ -301,6 +313,16 @@ impl Identifiers {
         }
     }
 
+    /// The terms whose first folded character is `first`.
+    fn starting_with(&self, first: char) -> impl Iterator<Item = &Term> {
+        let first_of = |&i: &usize| self.terms[i].folded[0];
+        let from = self.by_first.partition_point(|i| first_of(i) < first);
+        self.by_first[from..]
+            .iter()
+            .take_while(move |i| first_of(i) == first)
+            .map(|&i| &self.terms[i])
+    }
+
     fn push(&mut self, kind: IdentifierKind, text: &str, mode: Mode) {
         let mut folded = Vec::with_capacity(text.len());
         for c in text.chars() {
@@ -319,6 +341,11 @@ impl Identifiers {
         {
             return;
         }
+        let first = folded[0];
+        let at = self
+            .by_first
+            .partition_point(|&i| self.terms[i].folded[0] <= first);
+        self.by_first.insert(at, self.terms.len());
         self.terms.push(Term { kind, folded, mode });
     }
 }
@@ -597,6 +624,11 @@ impl<'t> FoldedText<'t> {
 
     fn len(&self) -> usize {
         self.chars.len()
+    }
+
+    /// The folded character at char index `at` (below [`len`](Self::len)).
+    fn folded(&self, at: usize) -> char {
+        self.chars[at].2
     }
 
     /// Byte range of chars `start..end`.

@@ -266,3 +266,50 @@ proptest::proptest! {
         }
     }
 }
+
+/// Every term tried at every position, as `find` did before it indexed the
+/// terms by their first character: the index must not change what is found.
+fn find_trying_every_term(ids: &Identifiers, text: &str) -> Vec<Match> {
+    let chars = FoldedText::new(text);
+    let mut found = Vec::new();
+    for term in &ids.terms {
+        for start in 0..chars.len() {
+            if let Some(end) = chars.match_at(start, term) {
+                found.push((start, end, term.kind));
+            }
+        }
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+    let mut matches = Vec::new();
+    let mut covered_until = 0;
+    for (start, end, kind) in found {
+        if start >= covered_until {
+            covered_until = end;
+            matches.push(Match {
+                kind,
+                range: chars.byte_range(start, end),
+            });
+        }
+    }
+    matches
+}
+
+proptest::proptest! {
+    #[test]
+    fn first_character_index_finds_what_every_term_finds(
+        // A small alphabet with case, diacritics, digits and separators, so
+        // that terms and texts overlap often.
+        text in "[aAäÄbBmMüÜ0-9 ./-]{0,40}",
+        name in "[aAäbmMü -]{0,10}",
+        other in "[aAbmü0-9]{0,6}",
+        date in "(19|20)[0-9]{2}(0[1-9]|1[0-2])(0[1-9]|1[0-9]|2[0-8])",
+    ) {
+        let mut ids = Identifiers::new();
+        ids.add_patient_name(&name)
+            .add_patient_id(&other)
+            .add_accession_number(&other)
+            .add_birth_date(&date)
+            .add_extra(&other);
+        proptest::prop_assert_eq!(ids.find(&text), find_trying_every_term(&ids, &text));
+    }
+}
