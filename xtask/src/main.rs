@@ -4,8 +4,8 @@
 //! cargo xtask fixtures                              regenerate samples/ (synthetic quick-start files)
 //! cargo xtask bench ingest [--files N] [--dir PATH] [--threads N] [--runs R] [--no-cp]
 //!                                                   generate/reuse a CT corpus, measure floors and `gantry ingest`
-//! cargo xtask bench run [--files N] [--dir PATH] [--runs R] [--no-cp]
-//!                                                   the same corpus: `gantry run` and its steps against `cp -r`
+//! cargo xtask bench run [--files N] [--dir PATH] [--threads N] [--runs R] [--no-cp]
+//!                                                   the same corpus: `gantry run` and its steps against the floors
 //! cargo xtask bench all [options]                   `bench ingest`, then `bench run`
 //! cargo xtask bench seal [--files N] [--dir PATH] [--runs R] [--no-cp]
 //!                                                   the same corpus: export without and with --reversible
@@ -38,7 +38,7 @@ commands:
   fixtures                 regenerate samples/ (synthetic DICOM with fake PHI) and samples/README.md
   bench ingest [options]   generate or reuse a synthetic CT corpus and measure ingest against its floors
   bench run [options]      the same corpus: the main job (`gantry run --profile basic`) end to end and
-                           as its steps (ingest, audit, export, verify) against cp -r; targets ≤ 2× cp -r, ≤ 300 MB
+                           as its steps (ingest, audit, export, verify) against the floors; targets ≤ 1.5× cp -r, ≤ 300 MB
   bench all [options]      bench ingest, then bench run
   bench seal [options]     the same corpus: export without and with reversible sealing (--key,
                            --recipient, both) and the overhead; target ≤ +20% export time
@@ -48,7 +48,7 @@ commands:
       --size PX            rows and columns of the generated images (default 512: CT-like 0.5 MB
                            files; e.g. 32 for many small files, to measure memory at 100k instances)
       --dir PATH           corpus directory (default bench-data/ct-N, or ct-N-PXpx, under the repository root)
-      --threads N          threads for the header-read floor (ingest, all; default: available parallelism)
+      --threads N          threads for the header-read floor (ingest, run, all; default: available parallelism)
       --runs R             runs of every phase; the median is reported (default 3)
       --no-cp              skip the cp -r floor (it needs the corpus size again in free disk)
       --save NAME          also store this run as baseline NAME, one file per command:

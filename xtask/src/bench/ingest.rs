@@ -7,7 +7,6 @@ use std::process::Command;
 use anyhow::Result;
 use serde::{Deserialize, Serialize};
 
-use super::children::FloorOutput;
 use super::{
     Bench, Options, Phase, available_threads, count, finish, measure, median_run, previous_phases,
     print_table, remove_session, sync,
@@ -35,29 +34,7 @@ pub(crate) fn ingest(root: &Path, options: &Options) -> Result<()> {
     let mut phases = Vec::new();
 
     // (a) header-only read floor, dicom-rs, in a child process.
-    let mut floor = Command::new(&bench.exe);
-    floor
-        .arg("floor-headers")
-        .arg(&bench.dir)
-        .arg("--threads")
-        .arg(options.threads.to_string());
-    let (run, times) = median_run(options.runs, || {
-        sync();
-        measure(&mut floor, true)
-    })?;
-    let note = match serde_json::from_slice::<FloorOutput>(&run.stdout) {
-        Ok(o) if o.failed == 0 && o.files == n_files => format!("{} threads", options.threads),
-        Ok(o) => format!(
-            "{} threads; read {} failed {}",
-            options.threads, o.files, o.failed
-        ),
-        Err(_) => "no JSON from floor-headers".to_owned(),
-    };
-    phases.push(bench.phase(
-        &run,
-        &format!("floor: header read ({}t)", options.threads),
-        format!("{note}; {times}"),
-    ));
+    phases.push(bench.header_floor(options.runs, options.threads)?);
 
     // (b) and (c): gantry ingest, cold session then re-run.
     let (mut cold, mut rerun) = (None, None);

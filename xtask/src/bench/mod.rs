@@ -61,7 +61,7 @@ pub(crate) struct Options {
     /// files; small values make many small files, for memory at scale).
     size: u16,
     dir: Option<PathBuf>,
-    /// Threads of the header-read floor (`ingest` only).
+    /// Threads of the header-read floor (`ingest` and `run`).
     threads: usize,
     runs: usize,
     cp: bool,
@@ -94,7 +94,7 @@ impl Options {
                 "--files" => options.files = crate::parse_value("--files", args.next())?,
                 "--size" => options.size = crate::parse_value("--size", args.next())?,
                 "--dir" => options.dir = Some(crate::parse_value("--dir", args.next())?),
-                "--threads" if !matches!(command, "run" | "seal" | "redact") => {
+                "--threads" if !matches!(command, "seal" | "redact") => {
                     options.threads = crate::parse_value("--threads", args.next())?;
                 }
                 "--runs" => options.runs = crate::parse_value("--runs", args.next())?,
@@ -316,6 +316,33 @@ impl Bench {
     /// Turns a run into a table row over the whole corpus.
     fn phase(&self, run: &Run, name: &str, note: String) -> Phase {
         run.phase(name, self.files.len(), self.bytes, note)
+    }
+
+    /// The header-read floor: the median of `runs` reads of every file's
+    /// header with dicom-rs on `threads` threads, in a child process
+    /// (`xtask floor-headers`). CPU-bound where `cp -r` is disk-bound, so
+    /// a baseline comparison has a second floor that drifts on its own.
+    fn header_floor(&self, runs: usize, threads: usize) -> Result<Phase> {
+        let mut floor = Command::new(&self.exe);
+        floor
+            .arg("floor-headers")
+            .arg(&self.dir)
+            .arg("--threads")
+            .arg(threads.to_string());
+        let (run, times) = median_run(runs, || {
+            sync();
+            measure(&mut floor, true)
+        })?;
+        let note = match serde_json::from_slice::<children::FloorOutput>(&run.stdout) {
+            Ok(o) if o.failed == 0 && o.files == self.files.len() => format!("{threads} threads"),
+            Ok(o) => format!("{threads} threads; read {} failed {}", o.files, o.failed),
+            Err(_) => "no JSON from floor-headers".to_owned(),
+        };
+        Ok(self.phase(
+            &run,
+            &format!("floor: header read ({threads}t)"),
+            format!("{note}; {times}"),
+        ))
     }
 
     /// The `cp -r` floor: the median of `runs` copies of the corpus into

@@ -1,7 +1,8 @@
 //! `cargo xtask bench run`: the main job, `gantry run --profile basic`, end
 //! to end and as its steps (ingest, audit, export, verify; each a process,
 //! on a fresh session per run), against `cp -r` of the same files;
-//! `target/bench/run-N.json`. Audit is measured because `run` audits and it
+//! `target/bench/run-N.json`. The header-read floor is measured too, as a
+//! second, CPU-bound floor for `--baseline` comparisons. Audit is measured because `run` audits and it
 //! is a large part of the job; it modifies nothing, so export is unaffected.
 //!
 //! Targets (SPEC §13, issue 6): `gantry run` within 1.5× of `cp -r`, peak
@@ -71,6 +72,9 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
         run: None,
     };
 
+    // The header-read floor, first: CPU-bound, so `--baseline` verdicts
+    // don't rest on `cp -r`'s writeback alone.
+    phases.push(bench.header_floor(options.runs, options.threads)?);
     match &bench.gantry {
         Ok(bin) => {
             let job = Job {
