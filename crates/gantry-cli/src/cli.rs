@@ -425,7 +425,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let deid = session.deidentifier(resolved.policy, resolved.key_file.as_deref())?;
             note_key(&deid, quiet);
             let report = session.export(&deid, &out, &options, &Bar::new(quiet || json))?;
-            output::json_or(&report, json, || output::export_text(&report))?;
+            output::json_or(&report, json, || output::export_text(&report, &out))?;
             Ok(status(report.quarantined + report.failed > 0))
         }
         Command::Verify { out, json } => {
@@ -477,7 +477,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !quiet && let gantry::KeySource::Session { .. } = report.key {
                 eprintln!("{SESSION_KEY_NOTE}");
             }
-            output::json_or(&report, json, || output::run_text(&report))?;
+            output::json_or(&report, json, || output::run_text(&report, &out))?;
             let needs_person = report.examine.files.failed > 0
                 || report.export.quarantined + report.export.failed > 0
                 || !report.verify.is_clean();

@@ -154,7 +154,9 @@ pub(crate) fn audit_text(report: &gantry::AuditReport) -> String {
     out
 }
 
-pub(crate) fn export_text(report: &gantry::ExportReport) -> String {
+/// `out` is the export root: where the manifest with each instance's
+/// reason is, pointed to when something was not written.
+pub(crate) fn export_text(report: &gantry::ExportReport, out_root: &std::path::Path) -> String {
     let mut out = format!(
         "export: {} written, {} quarantined, {} failed, {} already there",
         report.written, report.quarantined, report.failed, report.skipped_existing
@@ -172,6 +174,12 @@ pub(crate) fn export_text(report: &gantry::ExportReport) -> String {
             report.source_bytes as f64 / 1e6,
             report.written_bytes as f64 / 1e6,
             -100.0 * saved / report.source_bytes as f64
+        ));
+    }
+    if report.quarantined + report.failed > 0 {
+        out.push_str(&format!(
+            "\n  why each was not written: {} (source files: `gantry mapping`)",
+            out_root.join("manifest.csv").display()
         ));
     }
     out
@@ -205,9 +213,9 @@ pub(crate) fn verify_text(report: &gantry::VerifyReport) -> String {
     out
 }
 
-pub(crate) fn run_text(report: &gantry::RunReport) -> String {
+pub(crate) fn run_text(report: &gantry::RunReport, out_root: &std::path::Path) -> String {
     format!(
-        "ingest: {} indexed, {} skipped, {} failed\naudit: {} findings in {} instances\nanonymize: {} instances, {} operations\n{}\n{}\n{}\nkey fingerprint: {}",
+        "ingest: {} indexed, {} skipped, {} failed\naudit: {} findings in {} instances\nanonymize: {} instances, {} operations, {} failed\n{}\n{}\n{}\nkey fingerprint: {}",
         report.examine.files.indexed,
         report.examine.files.skipped,
         report.examine.files.failed,
@@ -215,8 +223,9 @@ pub(crate) fn run_text(report: &gantry::RunReport) -> String {
         report.audit.instances_with_findings,
         report.anonymize.instances,
         report.anonymize.operations,
+        report.anonymize.failed,
         redact_text(&report.redact),
-        export_text(&report.export),
+        export_text(&report.export, out_root),
         verify_text(&report.verify),
         report.key.fingerprint(),
     )

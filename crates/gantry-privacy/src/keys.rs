@@ -612,6 +612,17 @@ impl Keyring {
         out
     }
 
+    /// The same keyed hash as decimal digits, at most `max_digits` of them
+    /// (1–19), without leading zeros: for the numeric string VRs (IS takes
+    /// 9 digits, which always fit its 32-bit range; DS up to 16).
+    pub fn hash_digits(&self, value: &str, max_digits: u32) -> String {
+        let mac = hmac(&self.hash, &[trim_value(value).as_bytes()]);
+        let mut first = [0u8; 8];
+        first.copy_from_slice(&mac[..8]);
+        let modulus = 10u64.pow(max_digits.clamp(1, 19));
+        (u64::from_be_bytes(first) % modulus).to_string()
+    }
+
     /// The 64-byte key for sealing original values with AES-SIV
     /// (SPEC §6.6), derived with its own label. Never log it.
     pub fn seal_key(&self) -> [u8; 64] {

@@ -224,6 +224,17 @@ pub enum PlanError {
         /// The element's VR.
         vr: &'static str,
     },
+    /// HASH was asked of an element whose VR has no valid hashed form
+    /// (dates, times, ages, binary values).
+    #[error(
+        "config HASH for {path}: VR {vr} has no valid hashed value (use SHIFT, DUMMY, ROUND or REMOVE)"
+    )]
+    HashNotForVr {
+        /// Element path.
+        path: String,
+        /// The element's VR.
+        vr: &'static str,
+    },
     /// Applying an operation failed (a path that does not exist).
     #[error("cannot apply the plan at {path}: {message}")]
     Apply {
@@ -649,19 +660,7 @@ impl Walker<'_> {
             // Offsets are whole days: times (and anything else) stay, as
             // with C, rather than being emptied as invalid dates.
             UserAction::Shift => self.keep(element, prefix, tag)?,
-            UserAction::Hash => {
-                if let Ok(text) = element.to_str() {
-                    let hashed = self
-                        .keys
-                        .hash(text.trim_end_matches(['\0', ' ']), max_len(vr));
-                    self.push(
-                        prefix,
-                        tag,
-                        AttributeAction::Set(PrimitiveValue::from(hashed)),
-                        Rule::Override,
-                    );
-                }
-            }
+            UserAction::Hash => self.hash(element, prefix, tag)?,
             UserAction::Uid => self.remap_uids(element, prefix, tag, Rule::Override),
             UserAction::Dummy => self.dummy(element, prefix, tag, Rule::Override)?,
             UserAction::Clean => self.clean(element, prefix, tag, Rule::Override)?,
@@ -671,6 +670,56 @@ impl Walker<'_> {
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `HASH`: a keyed hash that is a valid value of the element's VR.
+    /// Text VRs get uppercase hex cut to the VR's maximum length; IS and DS
+    /// decimal digits (9 and 16); UI the keyed UID remap, so references to
+    /// the UID stay consistent. Dates, times, ages and binary VRs have no
+    /// valid hashed form: an error names the element, as for an invalid
+    /// REPLACE (use SHIFT, DUMMY, ROUND or REMOVE there).
+    fn hash(
+        &mut self,
+        element: &DataElement<InMemDicomObject>,
+        prefix: &[AttributeSelectorStep],
+        tag: Tag,
+    ) -> Result<(), PlanError> {
+        let vr = element.vr();
+        if vr == VR::UI {
+            self.remap_uids(element, prefix, tag, Rule::Override);
+            return Ok(());
+        }
+        let Ok(text) = element.to_str() else {
+            return Ok(());
+        };
+        let text = text.trim_end_matches(['\0', ' ']);
+        let hashed = match vr {
+            VR::IS => self.keys.hash_digits(text, 9),
+            VR::DS => self.keys.hash_digits(text, 16),
+            VR::AE
+            | VR::CS
+            | VR::LO
+            | VR::LT
+            | VR::PN
+            | VR::SH
+            | VR::ST
+            | VR::UC
+            | VR::UR
+            | VR::UT => self.keys.hash(text, max_len(vr)),
+            _ => {
+                return Err(PlanError::HashNotForVr {
+                    path: selector(prefix, tag).to_string(),
+                    vr: vr.to_string(),
+                });
+            }
+        };
+        self.push(
+            prefix,
+            tag,
+            AttributeAction::Set(PrimitiveValue::from(hashed)),
+            Rule::Override,
+        );
         Ok(())
     }
 

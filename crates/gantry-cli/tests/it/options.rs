@@ -274,3 +274,84 @@ fn elements_after_pixel_data_are_deidentified_too() {
     let text = std::fs::read(&written).unwrap();
     assert!(!text.windows(13).any(|w| w == b"Trailing^Tess"));
 }
+
+#[test]
+fn hash_writes_values_valid_for_the_vr_and_refuses_dates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = tmp.path().join("s.db");
+    let ct = corpus("dev").join("pydicom_CT_small.dcm");
+    let output = run(gantry(&session).args(["--quiet", "ingest"]).arg(&ct));
+    assert!(output.status.success());
+    let original = dicom_object::open_file(&ct).unwrap();
+    let text = |obj: &dicom_object::DefaultDicomObject, tag| {
+        obj.element(tag)
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .trim_end_matches(['\0', ' '])
+            .to_string()
+    };
+    use dicom_dictionary_std::tags;
+
+    // Text, IS and UI: a keyed hash that is a valid value of the VR.
+    let config = tmp.path().join("hash.yaml");
+    std::fs::write(
+        &config,
+        "privacy_profile: basic\nphi_tags:\n  InstitutionName: HASH\n  SeriesNumber: HASH\n  FrameOfReferenceUID: HASH\n",
+    )
+    .unwrap();
+    let out = tmp.path().join("out");
+    let output = run(gantry(&session)
+        .args(["--quiet", "export"])
+        .arg(&out)
+        .arg("--config")
+        .arg(&config)
+        .arg("--json"));
+    assert_eq!(json(&output)["written"], 1, "{output:?}");
+    let written = crate::support::tree(&out);
+    assert_eq!(written.len(), 1);
+    let exported = dicom_object::from_reader(&written.values().next().unwrap()[128..]).unwrap();
+    let institution = text(&exported, tags::INSTITUTION_NAME);
+    assert_eq!(institution.len(), 64);
+    assert!(institution.chars().all(|c| c.is_ascii_hexdigit()));
+    let series_number = text(&exported, tags::SERIES_NUMBER);
+    assert!(series_number.parse::<i32>().is_ok(), "{series_number}");
+    assert_ne!(series_number, text(&original, tags::SERIES_NUMBER));
+    let frame_of_reference = text(&exported, tags::FRAME_OF_REFERENCE_UID);
+    assert!(
+        frame_of_reference.starts_with("2.25."),
+        "{frame_of_reference}"
+    );
+    assert!(
+        frame_of_reference
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.')
+    );
+
+    // A date has no hashed form: the instance fails, the reason names the
+    // element and not its value, and the text output points to it.
+    std::fs::write(
+        &config,
+        "privacy_profile: basic\nphi_tags:\n  StudyDate: HASH\n",
+    )
+    .unwrap();
+    let out2 = tmp.path().join("out2");
+    let output = run(gantry(&session)
+        .args(["export"])
+        .arg(&out2)
+        .arg("--config")
+        .arg(&config));
+    assert_eq!(output.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.contains("export: 0 written, 0 quarantined, 1 failed"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("why each was not written:"), "{stdout}");
+    let manifest = std::fs::read_to_string(out2.join("manifest.csv")).unwrap();
+    assert!(
+        manifest.contains("config HASH for (0008,0020): VR DA has no valid hashed value"),
+        "{manifest}"
+    );
+    assert!(!manifest.contains(&text(&original, tags::STUDY_DATE)));
+}

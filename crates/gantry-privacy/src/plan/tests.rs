@@ -2147,14 +2147,14 @@ fn override_hash_is_keyed_and_truncated_to_the_vr() {
     let header = ct(vec![
         el(tags::ACCESSION_NUMBER, VR::SH, "ACC12345"),
         el(tags::STUDY_DESCRIPTION, VR::LO, "CT chest"),
-        el(tags::PATIENT_AGE, VR::AS, "047Y"),
+        el(tags::BODY_PART_EXAMINED, VR::CS, "CHEST"),
     ]);
     let (plan, out) = deid(
         &header,
         &override_policy(vec![
             ("AccessionNumber", UserAction::Hash),
             ("StudyDescription", UserAction::Hash),
-            ("PatientAge", UserAction::Hash),
+            ("BodyPartExamined", UserAction::Hash),
         ]),
     );
     let accession = value(&out, tags::ACCESSION_NUMBER).unwrap();
@@ -2164,11 +2164,76 @@ fn override_hash_is_keyed_and_truncated_to_the_vr() {
     let description = value(&out, tags::STUDY_DESCRIPTION).unwrap();
     assert_eq!(description.len(), 64);
     assert_eq!(description, keyring().hash("CT chest", 64));
-    assert_eq!(value(&out, tags::PATIENT_AGE).map(|v| v.len()), Some(4));
+    // CS allows upper case, digits, space and underscore only.
+    let body_part = value(&out, tags::BODY_PART_EXAMINED).unwrap();
+    assert_eq!(body_part.len(), 16);
+    assert!(valid_for_vr(&body_part, VR::CS), "{body_part}");
     assert_eq!(rule(&plan, "(0008,0050)").as_deref(), Some("config"));
     // Another key, another hash.
     let other = ProjectKey::from_bytes([8u8; 32]).keyring();
     assert_ne!(other.hash("ACC12345", 16), accession);
+}
+
+#[test]
+fn override_hash_gives_numbers_and_uids_valid_values() {
+    let study_uid = "1.2.840.113619.2.55.3.604688119.868.1249633385.29";
+    let header = ct(vec![
+        el(tags::STUDY_INSTANCE_UID, VR::UI, study_uid),
+        el(tags::STUDY_ID, VR::SH, "4711"),
+        el(tags::SERIES_NUMBER, VR::IS, "4711"),
+        el(tags::PATIENT_WEIGHT, VR::DS, "72.4"),
+    ]);
+    let (_, out) = deid(
+        &header,
+        &override_policy(vec![
+            ("StudyInstanceUID", UserAction::Hash),
+            ("SeriesNumber", UserAction::Hash),
+            ("PatientWeight", UserAction::Hash),
+        ]),
+    );
+    // UI: the keyed UID remap, so references to the study still agree.
+    assert_eq!(
+        value(&out, tags::STUDY_INSTANCE_UID).as_deref(),
+        Some(keyring().remap_uid(study_uid).as_str())
+    );
+    let series_number = value(&out, tags::SERIES_NUMBER).unwrap();
+    assert_eq!(series_number, keyring().hash_digits("4711", 9));
+    assert!(series_number.len() <= 9 && series_number.parse::<i32>().is_ok());
+    assert_ne!(series_number, "4711");
+    let weight = value(&out, tags::PATIENT_WEIGHT).unwrap();
+    assert!(
+        weight.len() <= 16 && valid_for_vr(&weight, VR::DS),
+        "{weight}"
+    );
+    assert_ne!(weight, "72.4");
+}
+
+#[test]
+fn override_hash_refuses_vrs_without_a_hashed_form() {
+    for (keyword, tag, vr, text) in [
+        (
+            "PatientBirthDate",
+            tags::PATIENT_BIRTH_DATE,
+            VR::DA,
+            "19700101",
+        ),
+        ("StudyTime", tags::STUDY_TIME, VR::TM, "101500"),
+        ("PatientAge", tags::PATIENT_AGE, VR::AS, "047Y"),
+    ] {
+        let header = ct(vec![el(tag, vr, text)]);
+        let error =
+            try_plan(&header, &override_policy(vec![(keyword, UserAction::Hash)])).unwrap_err();
+        assert!(
+            matches!(&error, PlanError::HashNotForVr { vr: v, .. } if *v == vr.to_string()),
+            "{error:?}"
+        );
+        let message = error.to_string();
+        assert!(message.starts_with("config HASH for ("), "{message}");
+        assert!(
+            !message.contains(text),
+            "the value must not be in {message}"
+        );
+    }
 }
 
 #[test]

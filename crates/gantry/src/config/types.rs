@@ -172,7 +172,11 @@ pub enum UserAction {
     /// `SHIFT` or `JITTER` (synonyms, as in Gantry and Isocenter): shift
     /// dates by the patient's offset.
     Shift,
-    /// `HASH`: keyed hash, truncated to the VR's maximum length.
+    /// `HASH`: keyed hash, as a valid value of the element's VR: uppercase
+    /// hex cut to the maximum length for text VRs, decimal digits for IS
+    /// and DS, the keyed UID remap for UI. Dates, times, ages and binary
+    /// VRs have no hashed form; HASH on them fails the instance with an
+    /// error naming the element.
     Hash,
     /// `UID` / `U`: remap the UID.
     Uid,
