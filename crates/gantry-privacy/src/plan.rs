@@ -254,7 +254,15 @@ struct Walker<'a> {
     plan: Plan,
     pseudonym: Option<String>,
     dates_shifted: bool,
+    /// Private creators of the data set at each depth of the walk (index
+    /// = nesting level; entries deeper than the current level are stale),
+    /// so that overrides naming private elements by creator resolve at the
+    /// level they name. Only filled when there are overrides.
+    creators: Vec<CreatorMap>,
 }
+
+/// Private creators of one data set: (group, block) → creator.
+type CreatorMap = std::collections::BTreeMap<(u16, u8), String>;
 
 /// Decide what to do to `header` (the instance's decoded data set).
 pub fn plan(
@@ -281,6 +289,7 @@ pub fn plan(
         },
         pseudonym: None,
         dates_shifted: false,
+        creators: Vec::new(),
     };
     walker.walk(header, &[])?;
     walker.stamp();
@@ -389,8 +398,7 @@ impl Walker<'_> {
         // Private creators of this data set: (group, block) → creator.
         // Ordered, so that the creator removals below come out in the same
         // order every time (plans must be deterministic).
-        let mut creators: std::collections::BTreeMap<(u16, u8), String> =
-            std::collections::BTreeMap::new();
+        let mut creators = CreatorMap::new();
         for element in obj.iter() {
             let tag = element.tag();
             if tag.group() % 2 == 1
@@ -402,6 +410,10 @@ impl Walker<'_> {
                     text.trim_end_matches(['\0', ' ']).trim_start().to_string(),
                 );
             }
+        }
+        if !self.policy.overrides.is_empty() {
+            self.creators.truncate(prefix.len());
+            self.creators.push(creators.clone());
         }
         // Private blocks with at least one kept element keep their creator.
         let mut kept_blocks: std::collections::HashSet<(u16, u8)> =
@@ -419,9 +431,8 @@ impl Walker<'_> {
                     && t.element() == 0x3000
             })
             .filter(|t| {
-                let path = tag_path(prefix, *t);
-                let overridden = self.policy.overrides.iter().any(|(p, _)| p.matches(&path));
-                !overridden && matches!(self.policy.profile.action(*t), Some(ActionCode::X))
+                self.override_for(prefix, *t).is_none()
+                    && matches!(self.policy.profile.action(*t), Some(ActionCode::X))
             })
             .map(|t| t.group())
             .collect();
@@ -449,6 +460,15 @@ impl Walker<'_> {
                     continue; // creators: decided after their blocks
                 }
                 let block = (tag.group(), (tag.element() >> 8) as u8);
+                // The user's word first, as for standard attributes; the
+                // block keeps its creator unless the element goes.
+                if let Some(action) = self.override_for(prefix, tag) {
+                    if action != UserAction::Remove {
+                        kept_blocks.insert(block);
+                    }
+                    self.user_action(element, prefix, tag, &action)?;
+                    continue;
+                }
                 let creator = creators.get(&block).map(String::as_str);
                 let keep = match private::decide(&self.policy.private, creator, tag) {
                     private::PrivateDecision::Keep => true,
@@ -472,14 +492,7 @@ impl Walker<'_> {
                 }
                 continue;
             }
-            let path = tag_path(prefix, tag);
-            if let Some(action) = self
-                .policy
-                .overrides
-                .iter()
-                .find(|(p, _)| p.matches(&path))
-                .map(|(_, a)| a.clone())
-            {
+            if let Some(action) = self.override_for(prefix, tag) {
                 self.user_action(element, prefix, tag, &action)?;
                 continue;
             }
@@ -524,6 +537,30 @@ impl Walker<'_> {
             }
         }
         Ok(())
+    }
+
+    /// The first user override whose path matches the element at `prefix`
+    /// / `tag`, private steps resolved against the creators of the data
+    /// set at their own level.
+    fn override_for(&self, prefix: &[AttributeSelectorStep], tag: Tag) -> Option<UserAction> {
+        if self.policy.overrides.is_empty() {
+            return None;
+        }
+        let path = tag_path(prefix, tag);
+        self.policy
+            .overrides
+            .iter()
+            .find(|(p, _)| {
+                p.matches_with(&path, |spec, depth, tag| {
+                    spec.matches(tag, |group, block| {
+                        self.creators
+                            .get(depth)?
+                            .get(&(group, block))
+                            .map(String::as_str)
+                    })
+                })
+            })
+            .map(|(_, action)| action.clone())
     }
 
     /// Keep an element: recurse into sequences, scrub identifiers out of

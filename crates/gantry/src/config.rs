@@ -250,7 +250,10 @@ impl Config {
     }
 
     /// The `phi_tags` overrides, in file order; each names a distinct
-    /// attribute. They take precedence over the profile's rows.
+    /// attribute. They take precedence over the profile's rows and, for
+    /// private elements named by creator (`(0009,{GEMS_IDEN_01}04)`, at any
+    /// depth of a path), over the private-tag policy; a kept private
+    /// element keeps its block's creator.
     pub fn phi_overrides(&self) -> &[PhiOverride] {
         &self.phi
     }

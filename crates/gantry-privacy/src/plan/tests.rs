@@ -2237,6 +2237,80 @@ fn override_hash_refuses_vrs_without_a_hashed_form() {
 }
 
 #[test]
+fn overrides_name_private_elements_by_creator_at_their_own_level() {
+    let seq = Tag(0x0009, 0x1110);
+    let item = InMemDicomObject::from_element_iter([
+        el(Tag(0x0009, 0x0011), VR::LO, "ACME_NESTED"),
+        el(Tag(0x0009, 0x1120), VR::SH, "NESTED-KEPT"),
+        el(Tag(0x0009, 0x1121), VR::SH, "NESTED-GOES"),
+    ]);
+    let header = ct(vec![
+        el(Tag(0x0009, 0x0010), VR::LO, "GEMS_IDEN_01"),
+        el(Tag(0x0009, 0x0011), VR::LO, "ACME_NESTED"),
+        el(Tag(0x0009, 0x1004), VR::SH, "LightSpeed VCT"),
+        el(Tag(0x0009, 0x1002), VR::SH, "CT01"),
+        el(Tag(0x0009, 0x1005), VR::SH, "GONE"),
+        // Same element number, another creator: not named.
+        el(Tag(0x0009, 0x1104), VR::SH, "OTHER"),
+        DataElement::new(seq, VR::SQ, DataSetSequence::from(vec![item])),
+    ]);
+    let policy = override_policy(vec![
+        ("(0009,{GEMS_IDEN_01}04)", UserAction::Keep),
+        ("(0009,{GEMS_IDEN_01}02)", UserAction::Replace("XX".into())),
+        // Inside the sequence (itself kept), a block whose creator the item
+        // declares.
+        ("(0009,{ACME_NESTED}10)", UserAction::Keep),
+        (
+            "(0009,{ACME_NESTED}10)/(0009,{ACME_NESTED}20)",
+            UserAction::Keep,
+        ),
+    ]);
+    assert_eq!(policy.private, PrivatePolicy::Remove);
+    let (plan, out) = deid(&header, &policy);
+    assert_eq!(
+        value(&out, Tag(0x0009, 0x1004)).as_deref(),
+        Some("LightSpeed VCT")
+    );
+    assert_eq!(value(&out, Tag(0x0009, 0x1002)).as_deref(), Some("XX"));
+    assert_eq!(rule(&plan, "(0009,1002)").as_deref(), Some("config"));
+    assert_eq!(value(&out, Tag(0x0009, 0x1005)), None);
+    assert_eq!(value(&out, Tag(0x0009, 0x1104)), None);
+    // Kept blocks keep their creators.
+    assert_eq!(
+        value(&out, Tag(0x0009, 0x0010)).as_deref(),
+        Some("GEMS_IDEN_01")
+    );
+    assert_eq!(
+        value(&out, Tag(0x0009, 0x0011)).as_deref(),
+        Some("ACME_NESTED")
+    );
+    let items = out.get(seq).expect("the kept sequence").items().unwrap();
+    assert_eq!(
+        value(&items[0], Tag(0x0009, 0x1120)).as_deref(),
+        Some("NESTED-KEPT")
+    );
+    assert_eq!(value(&items[0], Tag(0x0009, 0x1121)), None);
+    assert_eq!(
+        value(&items[0], Tag(0x0009, 0x0011)).as_deref(),
+        Some("ACME_NESTED")
+    );
+}
+
+#[test]
+fn a_private_override_for_another_creator_changes_nothing() {
+    let header = ct(vec![
+        el(Tag(0x0009, 0x0010), VR::LO, "GEMS_IDEN_01"),
+        el(Tag(0x0009, 0x1004), VR::SH, "LightSpeed VCT"),
+    ]);
+    let (_, out) = deid(
+        &header,
+        &override_policy(vec![("(0009,{SIEMENS CSA HEADER}04)", UserAction::Keep)]),
+    );
+    assert_eq!(value(&out, Tag(0x0009, 0x1004)), None);
+    assert_eq!(value(&out, Tag(0x0009, 0x0010)), None);
+}
+
+#[test]
 fn override_round_buckets_ages_and_weights() {
     let header = ct(vec![
         el(tags::PATIENT_AGE, VR::AS, "047Y"),
