@@ -618,23 +618,29 @@ pub fn utc_now() -> String {
     utc_rfc3339(secs)
 }
 
-/// Unix seconds as RFC 3339 UTC (`2026-11-21T22:58:52Z`).
+/// Unix seconds as RFC 3339 UTC (`2026-11-21T22:58:52Z`); seconds out of
+/// chrono's range (beyond ±262,000 years) print as the epoch.
 pub fn utc_rfc3339(secs: i64) -> String {
-    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
-    // Civil date from days since 1970-01-01 (H. Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    chrono::DateTime::from_timestamp(secs, 0)
+        .unwrap_or_default()
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
+#[cfg(test)]
+mod time_tests {
+    use super::utc_rfc3339;
+
+    #[test]
+    fn unix_seconds_print_as_rfc3339_utc() {
+        for (secs, text) in [
+            (0, "1970-01-01T00:00:00Z"),
+            (1_795_395_532, "2026-11-23T00:58:52Z"),
+            (-86_401, "1969-12-30T23:59:59Z"),
+            (951_782_400, "2000-02-29T00:00:00Z"),
+            (i64::MAX, "1970-01-01T00:00:00Z"),
+        ] {
+            assert_eq!(utc_rfc3339(secs), text, "{secs}");
+        }
+    }
 }
