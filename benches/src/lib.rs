@@ -14,7 +14,8 @@ use gantry::store::{Candidate, Selection};
 use gantry::synth::{CorpusSpec, generate_corpus};
 use gantry::{IngestOptions, NoProgress, Session};
 
-/// Generate `files` realistic 512×512 CT files under `dir` and return their paths.
+/// Generate `files` realistic single-frame 512×512 CT files under `dir` and
+/// return their paths.
 pub fn ct_files(dir: &Path, files: usize) -> Vec<PathBuf> {
     corpus_files(dir, &CorpusSpec::with_files(files))
 }
@@ -22,18 +23,18 @@ pub fn ct_files(dir: &Path, files: usize) -> Vec<PathBuf> {
 /// Generate the corpus `spec` under `dir` and return its paths.
 pub fn corpus_files(dir: &Path, spec: &CorpusSpec) -> Vec<PathBuf> {
     generate_corpus(dir, spec).expect("generate the bench corpus");
-    (0..spec.files)
-        .filter_map(|i| spec.relative_path(i))
-        .map(|p| dir.join(p))
-        .collect()
+    spec.relative_paths().map(|p| dir.join(p)).collect()
 }
 
 /// `files` CT files with the realistic CT header but 32×32 pixels: for
 /// benches that need many instances in a session, not pixel bytes.
+/// Single-frame only, so that instance counts (and numbers) stay those of
+/// earlier runs.
 pub fn small_ct_spec(files: usize) -> CorpusSpec {
     CorpusSpec {
         rows: 32,
         columns: 32,
+        multiframe_files: 0,
         ..CorpusSpec::with_files(files)
     }
 }
@@ -48,7 +49,8 @@ pub fn ingested_session(dir: &Path, spec: &CorpusSpec) -> Session {
         .ingest(&[input], &IngestOptions::default(), &NoProgress)
         .expect("ingest the bench corpus");
     assert_eq!(
-        report.indexed, spec.files as u64,
+        report.indexed,
+        spec.total_files() as u64,
         "every generated file is indexed"
     );
     session

@@ -11,6 +11,7 @@
 //!                                                   the same corpus: export without and with --reversible
 //! cargo xtask bench redact [--files N] [--dir PATH] [--runs R] [--no-cp]
 //!                                                   the same corpus (and RLE, JPEG-LS copies): export with and without redaction
+//! cargo xtask bench COMMAND [--multiframe M] ...    the corpus: N single-frame CT files + M multi-frame (default 4)
 //! cargo xtask bench COMMAND [options] --save NAME   also store the results as baseline NAME
 //! cargo xtask bench COMMAND [options] --baseline NAME [--fail-on-regression]
 //!                                                   compare with baseline NAME (ratios to the floors)
@@ -43,11 +44,16 @@ commands:
   bench seal [options]     the same corpus: export without and with reversible sealing (--key,
                            --recipient, both) and the overhead; target ≤ +20% export time
   bench redact [options]   the same corpus, and RLE and JPEG-LS copies of it: export without and with
-                           pixel redaction (decode, blank two zones, re-encode); target ≥ 500 images/s
-      --files N            number of files (default 2000)
+                           pixel redaction (decode, blank two zones, re-encode); target ≥ 500 images/s,
+                           counted by frames (images), where files/s counts a multi-frame file once
+      --files N            number of single-frame files (default 2000); the corpus also holds the
+                           --multiframe files, so N + 4 files by default
+      --multiframe M       number of multi-frame files (Enhanced CT, 64 frames, ≈ 32 MiB each at 512 px)
+                           on top of the N single-frame ones (default 4; 0 for none)
       --size PX            rows and columns of the generated images (default 512: CT-like 0.5 MB
                            files; e.g. 32 for many small files, to measure memory at 100k instances)
-      --dir PATH           corpus directory (default bench-data/ct-N, or ct-N-PXpx, under the repository root)
+      --dir PATH           corpus directory (default bench-data/ct-N, ct-N-PXpx with --size, ct-N-mfM with
+                           another --multiframe, under the repository root)
       --threads N          threads for the header-read floor (ingest, run, all; default: available parallelism)
       --runs R             runs of every phase; the median is reported (default 3)
       --no-cp              skip the cp -r floor (it needs the corpus size again in free disk)

@@ -11,39 +11,86 @@ use serde::{Deserialize, Serialize};
 
 use super::{available_threads, list_files};
 
-/// `xtask generate-corpus DIR --files N`: write or reuse the benchmark corpus
-/// and print a one-line summary.
+/// What `generate-corpus` prints: one JSON line, the corpus as
+/// `gantry::synth::CorpusSummary` counts it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct CorpusOutput {
+    /// Files, multi-frame ones included.
+    pub(super) files: usize,
+    pub(super) multiframe_files: usize,
+    /// Frames per multi-frame file.
+    pub(super) frames_per_multiframe: u32,
+    /// Frames (images) of all files.
+    pub(super) frames: u64,
+    pub(super) written: usize,
+    pub(super) reused: usize,
+    pub(super) bytes: u64,
+    pub(super) patients: usize,
+    pub(super) studies: usize,
+    pub(super) series: usize,
+}
+
+impl std::fmt::Display for CorpusOutput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} files ({} single-frame, {} multi-frame of {} frames; {} written, {} reused), \
+             {} frames, {:.1} MB, {} patients / {} studies / {} series",
+            self.files,
+            self.files - self.multiframe_files,
+            self.multiframe_files,
+            self.frames_per_multiframe,
+            self.written,
+            self.reused,
+            self.frames,
+            self.bytes as f64 / 1e6,
+            self.patients,
+            self.studies,
+            self.series
+        )
+    }
+}
+
+/// `xtask generate-corpus DIR --files N [--size PX] [--multiframe M]`:
+/// write or reuse the benchmark corpus (`N` single-frame files plus `M`
+/// multi-frame ones, default 4) and print a [`CorpusOutput`] JSON line.
 pub(crate) fn generate_corpus_main(args: &[String]) -> Result<()> {
     let (dir, rest) = args
         .split_first()
-        .context("usage: xtask generate-corpus DIR --files N [--size PX]")?;
+        .context("usage: xtask generate-corpus DIR --files N [--size PX] [--multiframe M]")?;
     let mut files = 2_000;
     let mut size: u16 = 512;
+    let mut multiframe = CorpusSpec::benchmark(0).multiframe_files;
     let mut rest = rest.iter();
     while let Some(arg) = rest.next() {
         match arg.as_str() {
             "--files" => files = crate::parse_value("--files", rest.next())?,
             "--size" => size = crate::parse_value("--size", rest.next())?,
+            "--multiframe" => multiframe = crate::parse_value("--multiframe", rest.next())?,
             other => bail!("generate-corpus: unknown option `{other}`"),
         }
     }
     let spec = CorpusSpec {
         rows: size,
         columns: size,
-        ..CorpusSpec::with_files(files)
+        multiframe_files: multiframe,
+        ..CorpusSpec::benchmark(files)
     };
     let s = generate_corpus(Path::new(dir), &spec)
         .with_context(|| format!("generating corpus in {dir}"))?;
-    println!(
-        "{} files ({} written, {} reused), {:.1} MB, {} patients / {} studies / {} series",
-        s.files,
-        s.written,
-        s.reused,
-        s.bytes as f64 / 1e6,
-        s.patients,
-        s.studies,
-        s.series
-    );
+    let output = CorpusOutput {
+        files: s.files,
+        multiframe_files: s.multiframe_files,
+        frames_per_multiframe: spec.frames_per_multiframe,
+        frames: s.frames,
+        written: s.written,
+        reused: s.reused,
+        bytes: s.bytes,
+        patients: s.patients,
+        studies: s.studies,
+        series: s.series,
+    };
+    println!("{}", serde_json::to_string(&output)?);
     Ok(())
 }
 

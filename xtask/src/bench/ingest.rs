@@ -15,6 +15,9 @@ use super::{
 #[derive(Debug, Serialize, Deserialize)]
 struct Report {
     files: usize,
+    /// Frames (images) of the generated files, multi-frame ones included.
+    #[serde(default)]
+    frames: u64,
     bytes: u64,
     cpus: usize,
     threads: usize,
@@ -96,10 +99,13 @@ pub(crate) fn ingest(root: &Path, options: &Options) -> Result<()> {
     }
     drop(tmp);
 
-    let json_path = bench.out_dir.join(format!("ingest-{}.json", options.files));
+    let json_path = bench
+        .out_dir
+        .join(format!("ingest-{}.json", options.corpus_label()));
     let previous = previous_phases(&json_path);
     let report = Report {
         files: n_files,
+        frames: bench.frames,
         bytes: bench.bytes,
         cpus: available_threads(),
         threads: options.threads,

@@ -1,6 +1,6 @@
 //! `cargo xtask bench redact`: what pixel redaction (SPEC §7) costs, on
-//! the generated CT corpus (512×512 16-bit, single frame) and on RLE and
-//! JPEG-LS copies of it.
+//! the generated CT corpus (512×512 16-bit: single-frame files and a few
+//! multi-frame ones) and on RLE and JPEG-LS copies of it.
 //!
 //! Per corpus — native, then RLE and JPEG-LS copies made once by `gantry
 //! export --transfer-syntax` (not measured) — one session is ingested once
@@ -10,8 +10,10 @@
 //! the plain export splices pixels, the redacting one decodes every frame,
 //! blanks it and re-encodes it in the source's syntax. Medians are
 //! reported, with images/s of the redacting export and the per-image cost
-//! of redaction (redacting minus plain export time, per file).
-//! `target/bench/redact-N.json`.
+//! of redaction (redacting minus plain export time, per image). An image
+//! is a frame: images/s counts every frame of the corpus, those of the
+//! multi-frame files included, where the table's files/s counts a
+//! multi-frame file once. `target/bench/redact-N.json`.
 //!
 //! Target (SPEC §13): ≥ 500 uncompressed 512×512 16-bit images/s on two
 //! cores. Reported, not enforced.
@@ -33,13 +35,15 @@ const CONFIG: &str = "machines:\n  - conditions: {Modality: \"CT\"}\n    redacti
 #[derive(Debug, Serialize)]
 struct Report {
     files: usize,
+    /// Frames (images) of the generated files, multi-frame ones included.
+    frames: u64,
     bytes: u64,
     cpus: usize,
     corpus: String,
     cache: String,
     phases: Vec<Phase>,
-    /// Per source syntax: (name, images/s of the redacting export,
-    /// milliseconds of redaction per image over the plain export).
+    /// Per source syntax: (name, images (frames)/s of the redacting
+    /// export, milliseconds of redaction per image over the plain export).
     redaction: Vec<(String, f64, f64)>,
 }
 
@@ -171,11 +175,11 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
             phases.push(phase);
         }
         if let [Some(plain), Some(redacting)] = seconds[..] {
-            let files = bench.files.len() as f64;
+            let images = bench.frames as f64;
             redaction.push((
                 (*name).to_owned(),
-                files / redacting,
-                (redacting - plain) / files * 1e3,
+                images / redacting,
+                (redacting - plain) / images * 1e3,
             ));
         }
         remove_session(&plain);
@@ -186,7 +190,9 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
     }
     drop(tmp);
 
-    let json_path = bench.out_dir.join(format!("redact-{}.json", options.files));
+    let json_path = bench
+        .out_dir
+        .join(format!("redact-{}.json", options.corpus_label()));
     let previous = previous_phases(&json_path);
     let regressed = print_table(&bench, &phases, &previous, baseline.as_ref());
     for (name, per_s, ms) in &redaction {
@@ -203,11 +209,14 @@ pub(crate) fn redact(root: &Path, options: &Options) -> Result<()> {
             String::new()
         };
         println!(
-            "redaction, {name} source: {per_s:.0} images/s end to end (export with decode, blank, re-encode), {ms:+.2} ms per image over a plain export{target}"
+            "redaction, {name} source: {per_s:.0} images/s end to end ({} images in {} files; export with decode, blank, re-encode), {ms:+.2} ms per image over a plain export{target}",
+            bench.frames,
+            bench.files.len()
         );
     }
     let report = Report {
         files: bench.files.len(),
+        frames: bench.frames,
         bytes: bench.bytes,
         cpus: available_threads(),
         corpus: bench.dir.display().to_string(),

@@ -29,6 +29,9 @@ const MAX_RSS_BYTES: f64 = 300e6;
 #[derive(Debug, Serialize, Deserialize)]
 struct Report {
     files: usize,
+    /// Frames (images) of the generated files, multi-frame ones included.
+    #[serde(default)]
+    frames: u64,
     bytes: u64,
     cpus: usize,
     corpus: String,
@@ -59,6 +62,7 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
     let mut phases = Vec::new();
     let mut report = Report {
         files: bench.files.len(),
+        frames: bench.frames,
         bytes: bench.bytes,
         cpus: available_threads(),
         corpus: bench.dir.display().to_string(),
@@ -159,7 +163,9 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
     }
     drop(tmp);
 
-    let json_path = bench.out_dir.join(format!("run-{}.json", options.files));
+    let json_path = bench
+        .out_dir
+        .join(format!("run-{}.json", options.corpus_label()));
     let previous = previous_phases(&json_path);
     report.targets = targets(&phases);
     report.phases = phases;

@@ -25,6 +25,8 @@ const TARGET_OVERHEAD: f64 = 0.20;
 #[derive(Debug, Serialize)]
 struct Report {
     files: usize,
+    /// Frames (images) of the generated files, multi-frame ones included.
+    frames: u64,
     bytes: u64,
     cpus: usize,
     corpus: String,
@@ -160,7 +162,9 @@ pub(crate) fn seal(root: &Path, options: &Options) -> Result<()> {
         .filter(|p| p.name.starts_with("export --reversible") && p.ok)
         .filter_map(|p| plain.map(|plain| (p.name.clone(), p.seconds / plain - 1.0)))
         .collect();
-    let json_path = bench.out_dir.join(format!("seal-{}.json", options.files));
+    let json_path = bench
+        .out_dir
+        .join(format!("seal-{}.json", options.corpus_label()));
     let previous = previous_phases(&json_path);
     let regressed = print_table(&bench, &phases, &previous, baseline.as_ref());
     for (name, over) in &overhead {
@@ -177,6 +181,7 @@ pub(crate) fn seal(root: &Path, options: &Options) -> Result<()> {
     }
     let report = Report {
         files: bench.files.len(),
+        frames: bench.frames,
         bytes: bench.bytes,
         cpus: available_threads(),
         corpus: bench.dir.display().to_string(),

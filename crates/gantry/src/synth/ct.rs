@@ -5,7 +5,7 @@ use dicom_dictionary_std::{tags, uids};
 
 use super::dataset::{
     Obj, PrivateBlock, code_item, equipment_module, image_pixel_module, patient_module, put,
-    put_seq, study_module,
+    put_seq, series_module, sop_common, study_module,
 };
 use super::fake::{Patient, Series, Study, Vendor};
 use super::rng::{Rng, da, ds, ds_multi, tm, uid};
@@ -43,12 +43,23 @@ impl CtInstance<'_> {
         )
     }
 
-    fn pixel_spacing(&self) -> f64 {
+    pub(crate) fn pixel_spacing(&self) -> f64 {
         self.series.recon_diameter / f64::from(self.columns.max(1))
     }
 
-    fn z(&self) -> f64 {
+    /// Table position of this slice (mm).
+    pub(crate) fn z(&self) -> f64 {
         self.series.start_z - f64::from(self.number - 1) * self.series.thickness
+    }
+
+    /// ImagePositionPatient: the centre of the first pixel (mm).
+    pub(crate) fn image_position(&self) -> [f64; 3] {
+        let (spacing, half) = (self.pixel_spacing(), self.series.recon_diameter / 2.0);
+        [
+            -half + spacing / 2.0,
+            -half + spacing / 2.0 + 20.0,
+            self.z(),
+        ]
     }
 
     /// The data set without Pixel Data.
@@ -71,42 +82,18 @@ impl CtInstance<'_> {
         let acq_ms = i64::from((self.number - 1) % 2) * 500;
 
         // SOP Common, General Image, dates and times.
-        put(&mut obj, tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100");
+        sop_common(
+            &mut obj,
+            uids::CT_IMAGE_STORAGE,
+            self.sop_instance_uid(),
+            study.date,
+            tm(acquisition + 40, acq_ms),
+        );
         put(
             &mut obj,
             tags::IMAGE_TYPE,
             VR::CS,
             "ORIGINAL\\PRIMARY\\AXIAL",
-        );
-        put(
-            &mut obj,
-            tags::INSTANCE_CREATION_DATE,
-            VR::DA,
-            da(study.date),
-        );
-        put(
-            &mut obj,
-            tags::INSTANCE_CREATION_TIME,
-            VR::TM,
-            tm(acquisition + 40, acq_ms),
-        );
-        put(
-            &mut obj,
-            tags::INSTANCE_CREATOR_UID,
-            VR::UI,
-            "2.25.29349418309164733271016410186573342387",
-        );
-        put(
-            &mut obj,
-            tags::SOP_CLASS_UID,
-            VR::UI,
-            uids::CT_IMAGE_STORAGE,
-        );
-        put(
-            &mut obj,
-            tags::SOP_INSTANCE_UID,
-            VR::UI,
-            self.sop_instance_uid(),
         );
         put(&mut obj, tags::SERIES_DATE, VR::DA, da(study.date));
         put(&mut obj, tags::ACQUISITION_DATE, VR::DA, da(study.date));
@@ -131,56 +118,7 @@ impl CtInstance<'_> {
         patient_module(&mut obj, patient, study.date, true);
 
         // General Series, Frame of Reference.
-        put(
-            &mut obj,
-            tags::SERIES_DESCRIPTION,
-            VR::LO,
-            series.description.as_str(),
-        );
-        put(
-            &mut obj,
-            tags::PERFORMING_PHYSICIAN_NAME,
-            VR::PN,
-            series.performing.as_str(),
-        );
-        put(
-            &mut obj,
-            tags::OPERATORS_NAME,
-            VR::PN,
-            series.operator.as_str(),
-        );
-        put(
-            &mut obj,
-            tags::SERIES_INSTANCE_UID,
-            VR::UI,
-            series.uid.as_str(),
-        );
-        put(
-            &mut obj,
-            tags::SERIES_NUMBER,
-            VR::IS,
-            series.number.to_string(),
-        );
-        put(&mut obj, tags::PATIENT_POSITION, VR::CS, "HFS");
-        put(
-            &mut obj,
-            tags::BODY_PART_EXAMINED,
-            VR::CS,
-            study.protocol.body_part,
-        );
-        put(
-            &mut obj,
-            tags::PROTOCOL_NAME,
-            VR::LO,
-            study.protocol.protocol_name,
-        );
-        put(
-            &mut obj,
-            tags::FRAME_OF_REFERENCE_UID,
-            VR::UI,
-            series.frame_of_reference.as_str(),
-        );
-        put(&mut obj, tags::POSITION_REFERENCE_INDICATOR, VR::LO, "SN");
+        series_module(&mut obj, study, series);
         put_seq(
             &mut obj,
             tags::ANATOMIC_REGION_SEQUENCE,
@@ -246,14 +184,7 @@ impl CtInstance<'_> {
             VR::IS,
             series.ma.to_string(),
         );
-        put(
-            &mut obj,
-            tags::EXPOSURE,
-            VR::IS,
-            (series.ma * series.exposure_time_ms / 1000)
-                .max(1)
-                .to_string(),
-        );
+        put(&mut obj, tags::EXPOSURE, VR::IS, series.mas().to_string());
         put(&mut obj, tags::FILTER_TYPE, VR::SH, "BODY FILTER");
         put(
             &mut obj,
@@ -269,12 +200,7 @@ impl CtInstance<'_> {
         put(&mut obj, tags::TABLE_SPEED, VR::FD, 78.75_f64);
         put(&mut obj, tags::TABLE_FEED_PER_ROTATION, VR::FD, 39.375_f64);
         put(&mut obj, tags::SPIRAL_PITCH_FACTOR, VR::FD, 0.984_375_f64);
-        put(
-            &mut obj,
-            tags::CTD_IVOL,
-            VR::FD,
-            f64::from(series.ma) / 25.0,
-        );
+        put(&mut obj, tags::CTD_IVOL, VR::FD, series.ctdi_vol());
         put(&mut obj, tags::ACQUISITION_NUMBER, VR::IS, "1");
         put(
             &mut obj,
@@ -285,19 +211,11 @@ impl CtInstance<'_> {
 
         // Image Plane.
         let spacing = self.pixel_spacing();
-        let half = series.recon_diameter / 2.0;
         put(
             &mut obj,
             tags::IMAGE_POSITION_PATIENT,
             VR::DS,
-            ds_multi(
-                &[
-                    -half + spacing / 2.0,
-                    -half + spacing / 2.0 + 20.0,
-                    self.z(),
-                ],
-                6,
-            ),
+            ds_multi(&self.image_position(), 6),
         );
         put(
             &mut obj,
@@ -314,31 +232,17 @@ impl CtInstance<'_> {
         );
 
         // A localizer the image was planned on.
-        let mut localizer = Obj::new_empty();
-        put(
-            &mut localizer,
-            tags::REFERENCED_SOP_CLASS_UID,
-            VR::UI,
-            uids::CT_IMAGE_STORAGE,
+        put_seq(
+            &mut obj,
+            tags::REFERENCED_IMAGE_SEQUENCE,
+            vec![localizer(series)],
         );
-        put(
-            &mut localizer,
-            tags::REFERENCED_SOP_INSTANCE_UID,
-            VR::UI,
-            series.localizer_uid.as_str(),
-        );
-        put_seq(&mut obj, tags::REFERENCED_IMAGE_SEQUENCE, vec![localizer]);
 
         // Image Pixel, VOI LUT, Modality LUT.
         image_pixel_module(&mut obj, self.rows, self.columns, 1, 16, true);
         put(&mut obj, tags::PIXEL_PADDING_VALUE, VR::SS, -2000_i16);
         put(&mut obj, tags::BURNED_IN_ANNOTATION, VR::CS, "NO");
-        let (center, width, explanation) = match series.kernel {
-            "LUNG" | "B70f" | "L" => ("-600", "1600", "LUNG"),
-            "BONE" | "BONEPLUS" => ("300", "1500", "BONE"),
-            _ if study.protocol.body_part == "HEAD" => ("40", "80", "BRAIN"),
-            _ => ("40", "400", "SOFT TISSUE"),
-        };
+        let (center, width, explanation) = window(study, series);
         put(&mut obj, tags::WINDOW_CENTER, VR::DS, center);
         put(&mut obj, tags::WINDOW_WIDTH, VR::DS, width);
         put(&mut obj, tags::RESCALE_INTERCEPT, VR::DS, "-1024");
@@ -352,23 +256,33 @@ impl CtInstance<'_> {
         );
         put(&mut obj, tags::LOSSY_IMAGE_COMPRESSION, VR::CS, "00");
 
-        // Free text, sometimes leaking the patient's identity.
-        if let Some(comment) = self.image_comment(&mut rng) {
-            put(&mut obj, tags::IMAGE_COMMENTS, VR::LT, comment);
-        }
-        if rng.chance(20) {
-            put(
-                &mut obj,
-                tags::PATIENT_COMMENTS,
-                VR::LT,
-                format!("Transferred from {}; MRN {}", institution.name, patient.id),
-            );
-        }
-
-        self.private_blocks(&mut obj, &mut rng);
+        self.free_text_and_private_blocks(&mut obj, &mut rng);
         obj
     }
 
+    /// The last of a header: free text, sometimes leaking the patient's
+    /// identity, then the vendor's private blocks, padded up to
+    /// `target_elements` top-level elements.
+    pub(crate) fn free_text_and_private_blocks(&self, obj: &mut Obj, rng: &mut Rng) {
+        if let Some(comment) = self.image_comment(rng) {
+            put(obj, tags::IMAGE_COMMENTS, VR::LT, comment);
+        }
+        if rng.chance(20) {
+            put(
+                obj,
+                tags::PATIENT_COMMENTS,
+                VR::LT,
+                format!(
+                    "Transferred from {}; MRN {}",
+                    self.study.institution().name,
+                    self.patient.id
+                ),
+            );
+        }
+        self.private_blocks(obj, rng);
+    }
+
+    /// ImageComments, now and then naming the patient.
     fn image_comment(&self, rng: &mut Rng) -> Option<String> {
         let patient = self.patient;
         if rng.chance(self.series.leak_percent) {
@@ -403,6 +317,8 @@ impl CtInstance<'_> {
         }
     }
 
+    /// The vendor's private blocks (one with a private sequence), padded
+    /// with filler elements up to `target_elements` top-level elements.
     fn private_blocks(&self, obj: &mut Obj, rng: &mut Rng) {
         let (study, series, patient) = (self.study, self.series, self.patient);
         let salt = rng.next_u64();
@@ -534,6 +450,35 @@ impl CtInstance<'_> {
             }
         }
         out
+    }
+}
+
+/// A reference to the localizer a series was planned on: its SOP class
+/// and instance UIDs.
+pub(crate) fn localizer(series: &Series) -> Obj {
+    let mut item = Obj::new_empty();
+    put(
+        &mut item,
+        tags::REFERENCED_SOP_CLASS_UID,
+        VR::UI,
+        uids::CT_IMAGE_STORAGE,
+    );
+    put(
+        &mut item,
+        tags::REFERENCED_SOP_INSTANCE_UID,
+        VR::UI,
+        series.localizer_uid.as_str(),
+    );
+    item
+}
+
+/// Window center, width and explanation for a series' kernel and body part.
+pub(crate) fn window(study: &Study, series: &Series) -> (&'static str, &'static str, &'static str) {
+    match series.kernel {
+        "LUNG" | "B70f" | "L" => ("-600", "1600", "LUNG"),
+        "BONE" | "BONEPLUS" => ("300", "1500", "BONE"),
+        _ if study.protocol.body_part == "HEAD" => ("40", "80", "BRAIN"),
+        _ => ("40", "400", "SOFT TISSUE"),
     }
 }
 

@@ -10,7 +10,7 @@ use dicom_dictionary_std::tags;
 use dicom_object::meta::FileMetaTableBuilder;
 use dicom_object::{FileDicomObject, InMemDicomObject};
 
-use super::fake::{Equipment, Institution, Patient, Study};
+use super::fake::{Equipment, Institution, Patient, Series, Study};
 use super::rng::{da, ds, tm};
 
 pub(crate) type Obj = InMemDicomObject;
@@ -356,6 +356,70 @@ pub(crate) fn study_module(obj: &mut Obj, study: &Study, patient: &Patient, moda
         study.filler_order.as_str(),
     );
     put(obj, tags::MODALITIES_IN_STUDY, VR::CS, modality_code);
+}
+
+/// SOP Common: character set, instance creation and the SOP class and
+/// instance UIDs.
+pub(crate) fn sop_common(
+    obj: &mut Obj,
+    class_uid: &str,
+    instance_uid: String,
+    created_date: i64,
+    created_time: String,
+) {
+    put(obj, tags::SPECIFIC_CHARACTER_SET, VR::CS, "ISO_IR 100");
+    put(obj, tags::INSTANCE_CREATION_DATE, VR::DA, da(created_date));
+    put(obj, tags::INSTANCE_CREATION_TIME, VR::TM, created_time);
+    put(
+        obj,
+        tags::INSTANCE_CREATOR_UID,
+        VR::UI,
+        INSTANCE_CREATOR_UID,
+    );
+    put(obj, tags::SOP_CLASS_UID, VR::UI, class_uid);
+    put(obj, tags::SOP_INSTANCE_UID, VR::UI, instance_uid);
+}
+
+/// The InstanceCreatorUID every synthetic scanner writes.
+const INSTANCE_CREATOR_UID: &str = "2.25.29349418309164733271016410186573342387";
+
+/// General Series module (CT: head first supine) and Frame of Reference.
+pub(crate) fn series_module(obj: &mut Obj, study: &Study, series: &Series) {
+    put(
+        obj,
+        tags::SERIES_DESCRIPTION,
+        VR::LO,
+        series.description.as_str(),
+    );
+    put(
+        obj,
+        tags::PERFORMING_PHYSICIAN_NAME,
+        VR::PN,
+        series.performing.as_str(),
+    );
+    put(obj, tags::OPERATORS_NAME, VR::PN, series.operator.as_str());
+    put(obj, tags::SERIES_INSTANCE_UID, VR::UI, series.uid.as_str());
+    put(obj, tags::SERIES_NUMBER, VR::IS, series.number.to_string());
+    put(obj, tags::PATIENT_POSITION, VR::CS, "HFS");
+    put(
+        obj,
+        tags::BODY_PART_EXAMINED,
+        VR::CS,
+        study.protocol.body_part,
+    );
+    put(
+        obj,
+        tags::PROTOCOL_NAME,
+        VR::LO,
+        study.protocol.protocol_name,
+    );
+    put(
+        obj,
+        tags::FRAME_OF_REFERENCE_UID,
+        VR::UI,
+        series.frame_of_reference.as_str(),
+    );
+    put(obj, tags::POSITION_REFERENCE_INDICATOR, VR::LO, "SN");
 }
 
 /// General Equipment module.

@@ -461,6 +461,18 @@ pub(crate) struct Series {
     pub(crate) leak_percent: u64,
 }
 
+impl Series {
+    /// Exposure in mAs (at least 1).
+    pub(crate) fn mas(&self) -> u32 {
+        (self.ma * self.exposure_time_ms / 1000).max(1)
+    }
+
+    /// CTDIvol in mGy, a plausible function of the tube current.
+    pub(crate) fn ctdi_vol(&self) -> f64 {
+        f64::from(self.ma) / 25.0
+    }
+}
+
 pub(crate) fn series(seed: u64, p: usize, s: usize, k: usize, study: &Study) -> Series {
     let mut rng = Rng::stream(seed, &[SERIES, p as u64, s as u64, k as u64]);
     let kernel = study.equipment.kernels[k % study.equipment.kernels.len()];
@@ -481,7 +493,8 @@ pub(crate) fn series(seed: u64, p: usize, s: usize, k: usize, study: &Study) -> 
         localizer_uid: uid(seed, &[SERIES, p as u64, s as u64, 2_000]),
         number: 2 + k as u32,
         time: study.time + 60 + k as i64 * 45 + rng.range(0, 30),
-        description: format!("{plane} {thickness}mm {kernel}"),
+        // A kernel like `I30f\3` is two values; a description is one.
+        description: format!("{plane} {thickness}mm {}", kernel.replace('\\', " ")),
         kernel,
         thickness,
         operator: staff_pn(&mut rng, ""),

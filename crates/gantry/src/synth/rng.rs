@@ -135,6 +135,14 @@ pub(crate) fn tm(seconds: i64, millis: i64) -> String {
     )
 }
 
+/// DICOM DT (`YYYYMMDDHHMMSS.fff`) of a day number plus seconds and
+/// milliseconds after its midnight; either may run past the day.
+pub(crate) fn dt(day: i64, seconds: i64, millis: i64) -> String {
+    let ms = seconds * 1000 + millis;
+    let (day, ms) = (day + ms.div_euclid(86_400_000), ms.rem_euclid(86_400_000));
+    format!("{}{}", da(day), tm(ms / 1000, ms % 1000))
+}
+
 /// A DS string (at most 16 bytes) for a value with up to `decimals` decimals;
 /// trailing zeros are dropped.
 pub(crate) fn ds(value: f64, decimals: usize) -> String {
@@ -174,6 +182,9 @@ mod tests {
             assert_eq!(days_from_civil(y, m, d), z);
         }
         assert_eq!(da(days_from_civil(2024, 2, 29)), "20240229");
+        let day = days_from_civil(2023, 12, 31);
+        assert_eq!(dt(day, 86_399, 999), "20231231235959.999");
+        assert_eq!(dt(day, 86_399, 1_001), "20240101000000.001");
     }
 
     #[test]

@@ -6,6 +6,8 @@ mod audit;
 mod corpus;
 mod hostile;
 mod incremental;
+#[cfg(feature = "synth")]
+mod multiframe;
 mod roundtrip;
 mod support;
 mod verify;
