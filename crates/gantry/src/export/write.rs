@@ -3,9 +3,10 @@
 //! The file is assembled as: preamble, `DICM`, a new file meta group, the
 //! de-identified data set up to Pixel Data (encoded by dicom-object), the
 //! Pixel Data element header, the Pixel Data value copied byte for byte
-//! from the source (or the sidecar), and the de-identified elements that
-//! follow Pixel Data, if any. Pixels are never decoded here (SPEC §9
-//! "splice"). Everything is hashed (SHA-256) as it is written.
+//! from the source in 1 MiB pieces (or from the sidecar), and the
+//! de-identified elements that follow Pixel Data, if any. Pixels are never
+//! decoded here (SPEC §9 "splice"), and memory does not grow with their
+//! size. Everything is hashed (SHA-256) as it is written.
 //!
 //! The output goes to a temporary name beside its destination
 //! (`.<name>.gantry-tmp`) and is renamed into place once complete, so a
@@ -282,6 +283,10 @@ fn source_io(e: std::io::Error) -> WriteError {
     WriteError::Pixels(format!("source file: {e}"))
 }
 
+/// Pixel Data bytes are copied from the source in pieces of this size, so
+/// memory does not grow with the size of a multi-frame file.
+const COPY_CHUNK: u64 = 1 << 20;
+
 fn write_pixels(
     out: &mut dyn Write,
     pixels: &PixelDataRef,
@@ -291,30 +296,143 @@ fn write_pixels(
     temp: &Path,
 ) -> Result<(), WriteError> {
     let encapsulated = pixels.is_encapsulated();
-    let bytes: Vec<u8> = match pixels.location {
+    let vr = if encapsulated { VR::OB } else { pixels.vr };
+    let header_length = |len: u64| {
+        if encapsulated {
+            Length::UNDEFINED
+        } else {
+            Length(len as u32)
+        }
+    };
+    match pixels.location {
         PixelLocation::Source { offset, length } => {
             let mut file = std::fs::File::open(source_path).map_err(source_io)?;
             file.seek(SeekFrom::Start(offset)).map_err(source_io)?;
-            let mut buf = Vec::with_capacity(length as usize);
-            file.take(length).read_to_end(&mut buf).map_err(source_io)?;
-            if buf.len() as u64 != length {
-                return Err(WriteError::Pixels(
-                    "the source file ends before its Pixel Data (changed since ingest?)".into(),
-                ));
+            write_element_header(out, ts, vr, header_length(length))?;
+            let mut buf = vec![0u8; length.min(COPY_CHUNK) as usize];
+            let mut left = length;
+            while left > 0 {
+                let want = left.min(COPY_CHUNK) as usize;
+                let got = match file.read(&mut buf[..want]) {
+                    Ok(got) => got,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(source_io(e)),
+                };
+                if got == 0 {
+                    return Err(WriteError::Pixels(
+                        "the source file ends before its Pixel Data (changed since ingest?)".into(),
+                    ));
+                }
+                out.write_all(&buf[..got]).map_err(io(temp))?;
+                left -= got as u64;
             }
-            buf
+            Ok(())
         }
-        PixelLocation::Sidecar(id) => sidecar
-            .ok_or_else(|| WriteError::Pixels("the session's sidecar is missing".into()))?
-            .read(id)
-            .map_err(|e| WriteError::Pixels(e.to_string()))?,
-    };
-    let length = if encapsulated {
-        Length::UNDEFINED
-    } else {
-        Length(bytes.len() as u32)
-    };
-    let vr = if encapsulated { VR::OB } else { pixels.vr };
-    write_element_header(out, ts, vr, length)?;
-    out.write_all(&bytes).map_err(io(temp))
+        PixelLocation::Sidecar(id) => {
+            let bytes = sidecar
+                .ok_or_else(|| WriteError::Pixels("the session's sidecar is missing".into()))?
+                .read(id)
+                .map_err(|e| WriteError::Pixels(e.to_string()))?;
+            write_element_header(out, ts, vr, header_length(bytes.len() as u64))?;
+            out.write_all(&bytes).map_err(io(temp))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use dicom_core::{DataElement, PrimitiveValue};
+    use gantry_model::{PixelDataRef, PixelLocation};
+
+    use super::*;
+
+    fn header() -> InMemDicomObject {
+        InMemDicomObject::from_element_iter([
+            DataElement::new(
+                tags::SOP_CLASS_UID,
+                VR::UI,
+                PrimitiveValue::from("1.2.840.10008.5.1.4.1.1.7"),
+            ),
+            DataElement::new(
+                tags::SOP_INSTANCE_UID,
+                VR::UI,
+                PrimitiveValue::from("2.25.1"),
+            ),
+        ])
+    }
+
+    fn native(offset: u64, length: u64) -> PixelDataRef {
+        PixelDataRef {
+            location: PixelLocation::Source { offset, length },
+            transfer_syntax: EXPLICIT_VR_LE.into(),
+            vr: VR::OW,
+            frames: 1,
+            fragments: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn pixel_data_larger_than_a_copy_chunk_is_copied_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("source.bin");
+        // Two and a half chunks after 100 bytes of something else.
+        let value: Vec<u8> = (0..(COPY_CHUNK * 5 / 2) as u32)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let mut bytes = vec![0xAA; 100];
+        bytes.extend_from_slice(&value);
+        std::fs::write(&source, &bytes).unwrap();
+        let dest = dir.path().join("out.dcm");
+        let pixels = native(100, value.len() as u64);
+        let written = write_instance(
+            &dest,
+            &header(),
+            EXPLICIT_VR_LE,
+            PixelOutput::Splice {
+                pixels: &pixels,
+                source_path: &source,
+                sidecar: None,
+            },
+        )
+        .unwrap();
+        let out = std::fs::read(&dest).unwrap();
+        assert_eq!(written.size, out.len() as u64);
+        assert_eq!(written.sha256, gantry_store::hex(&Sha256::digest(&out)));
+        assert!(out.ends_with(&value));
+        let obj = dicom_object::from_reader(&out[128..]).unwrap();
+        assert_eq!(
+            obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap(),
+            value
+        );
+    }
+
+    #[test]
+    fn a_source_shorter_than_its_pixel_data_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let source = dir.path().join("source.bin");
+        std::fs::write(&source, vec![7u8; 1000]).unwrap();
+        let dest = dir.path().join("out.dcm");
+        // Claims more bytes than the file holds (it shrank after ingest).
+        let pixels = native(100, COPY_CHUNK + 10);
+        let error = write_instance(
+            &dest,
+            &header(),
+            EXPLICIT_VR_LE,
+            PixelOutput::Splice {
+                pixels: &pixels,
+                source_path: &source,
+                sidecar: None,
+            },
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "source pixel data unreadable: the source file ends before its Pixel Data (changed since ingest?)"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("source.bin")]);
+    }
 }

@@ -1,8 +1,9 @@
 //! Verification of an export (SPEC §11): an independent re-scan of the
 //! output tree.
 //!
-//! Every file under the export root (manifests excluded) is read back with
-//! dicom-object — a file that does not parse is a finding — and checked
+//! Every file under the export root (manifests excluded) is read back —
+//! its header, by ingest's scanner and dicom-object, never its top-level
+//! Pixel Data value; a file that does not parse is a finding — and checked
 //! for the de-identification stamp; then every value in it (through all
 //! sequences; text values as text, private and other binary values as
 //! raw bytes) *and its path* are searched (Aho-Corasick, ASCII
@@ -229,10 +230,10 @@ fn check_file(root: &Path, path: &Path, search: &Search) -> Vec<VerifyDetail> {
     search.find(relative.as_bytes(), |rule| {
         out.push(detail("path".into(), rule))
     });
-    let obj = match dicom_object::open_file(path) {
+    let obj = match read_header(path) {
         Ok(obj) => obj,
-        Err(e) => {
-            out.push(detail(format!("parse: {e}"), "unreadable"));
+        Err(reason) => {
+            out.push(detail(format!("parse: {reason}"), "unreadable"));
             return out;
         }
     };
@@ -253,6 +254,23 @@ fn check_file(root: &Path, path: &Path, search: &Search) -> Vec<VerifyDetail> {
             .map(|(location, rule)| detail(location, rule)),
     );
     out
+}
+
+/// The data set of an output file without its top-level Pixel Data value
+/// (which is never searched): read by ingest's scanner, which stops at the
+/// Pixel Data element header, skips the value and reads what follows it,
+/// then decoded by dicom-object. Memory stays at the header's size however
+/// large the file's frames are.
+fn read_header(path: &Path) -> std::result::Result<dicom_object::InMemDicomObject, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("read error: {e}"))?
+        .len();
+    match crate::ingest::scan_file(path, size, crate::ingest::ScanOptions::default()) {
+        crate::ingest::Scan::Instance(instance) => {
+            instance.header.decode().map_err(|e| e.to_string())
+        }
+        crate::ingest::Scan::Skipped(reason) | crate::ingest::Scan::Failed(reason) => Err(reason),
+    }
 }
 
 fn kind_rule(kind: Kind) -> &'static str {
