@@ -102,6 +102,28 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Compliance report of the session and one export: profile and
+    /// options with their CID 7050 codes, key fingerprint, config hash,
+    /// counts per step, findings before and after, quarantines, redaction
+    /// coverage per machine, BurnedInAnnotation, verification and audit-log
+    /// integrity. No PHI. Markdown on stdout unless --json, --markdown or
+    /// --html; exits 0 whenever the report is made (it reports, it does not
+    /// judge).
+    Report {
+        /// The export root to report on (default: the latest export).
+        #[arg(long, value_name = "OUT")]
+        export: Option<PathBuf>,
+        /// Write the report as Markdown to FILE (temporary file + rename).
+        #[arg(long, value_name = "FILE")]
+        markdown: Option<PathBuf>,
+        /// Write the report as one self-contained HTML page to FILE
+        /// (inline CSS, no script or external resource).
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
     /// Every source file and what became of it (private: holds source paths).
     Mapping {
         /// Print JSON on stdout.
@@ -372,6 +394,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Audit { policy, json } => {
             let resolved = policy.resolve()?;
+            session.record_config(&resolved.config)?;
             let deid = session.deidentifier(resolved.policy, resolved.key_file.as_deref())?;
             note_key(&deid, quiet);
             let report = session.audit(&deid, &Bar::new(quiet || json))?;
@@ -380,6 +403,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Anonymize { policy, json } => {
             let resolved = policy.resolve()?;
+            session.record_config(&resolved.config)?;
             let deid = session.deidentifier(resolved.policy, resolved.key_file.as_deref())?;
             note_key(&deid, quiet);
             let report = session.anonymize(&deid, &Bar::new(quiet || json))?;
@@ -398,6 +422,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let resolved = policy.resolve()?;
+            session.record_config(&resolved.config)?;
             let redactor =
                 gantry::redaction::Redactor::new(&resolved.config, !redaction.no_knowledge_base)?;
             let report = session.redact(&redactor, &Bar::new(quiet || json))?;
@@ -421,6 +446,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let resolved = policy.resolve()?;
+            session.record_config(&resolved.config)?;
             let options = export.options(&resolved)?;
             let deid = session.deidentifier(resolved.policy, resolved.key_file.as_deref())?;
             note_key(&deid, quiet);
@@ -432,6 +458,22 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let report = session.verify(&out, &Bar::new(quiet || json))?;
             output::json_or(&report, json, || output::verify_text(&report))?;
             Ok(status(!report.is_clean()))
+        }
+        Command::Report {
+            export,
+            markdown,
+            html,
+            json,
+        } => {
+            let report = session.report(export.as_deref())?;
+            if let Some(path) = &markdown {
+                report.write_markdown(path)?;
+            }
+            if let Some(path) = &html {
+                report.write_html(path)?;
+            }
+            output::report(&report, json, &[markdown, html], quiet)?;
+            Ok(ExitCode::SUCCESS)
         }
         Command::Mapping { json } => {
             let rows = session.mapping()?;
@@ -460,6 +502,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             json,
         } => {
             let resolved = policy.resolve()?;
+            session.record_config(&resolved.config)?;
             let options = export.options(&resolved)?;
             let redactor =
                 gantry::redaction::Redactor::new(&resolved.config, !redaction.no_knowledge_base)?;

@@ -137,6 +137,28 @@ pub(crate) fn json_or<T: serde::Serialize>(
     Ok(())
 }
 
+/// `gantry report`: the JSON object with `--json`; else the Markdown on
+/// stdout when no file was asked for; else which files were written.
+pub(crate) fn report(
+    report: &gantry::Report,
+    json: bool,
+    files: &[Option<std::path::PathBuf>],
+    quiet: bool,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&serde_json::to_value(report)?);
+    }
+    let mut out = std::io::stdout().lock();
+    if files.iter().all(Option::is_none) {
+        out.write_all(report.markdown().as_bytes())?;
+    } else if !quiet {
+        for path in files.iter().flatten() {
+            writeln!(out, "report: wrote {}", path.display())?;
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn audit_text(report: &gantry::AuditReport) -> String {
     let mut out = format!(
         "audit: {} findings in {} instances\n\nby rule:",

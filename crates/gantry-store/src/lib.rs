@@ -27,6 +27,7 @@ mod error;
 mod findings;
 mod inventory;
 mod redaction;
+mod report;
 mod schema;
 mod sidecar;
 mod store;
@@ -38,6 +39,7 @@ pub use deid::{
 pub use error::{Error, Result};
 pub use inventory::{DuplicateGroup, EquipmentCount, FileCounts, FileProblem, Inventory};
 pub use redaction::{RedactionRow, RedactionSummary};
+pub use report::{AuditEvent, CoverageRow, ExportOutcomes, ProblemCount, ReasonCount};
 pub use sidecar::{CompactStats, Compression, Sidecar};
 pub use store::{FileOutcome, FileStat, FileState, KnownFile, NewInstance, Store, StoredInstance};
 

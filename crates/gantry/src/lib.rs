@@ -36,6 +36,7 @@ mod policy;
 mod progress;
 pub mod recover;
 pub mod redaction;
+pub mod report;
 mod session;
 #[cfg(feature = "synth")]
 pub mod synth;
@@ -47,6 +48,7 @@ pub use export::{ExportOptions, ExportReport};
 pub use ingest::{IngestOptions, IngestReport};
 pub use policy::policy_from_config;
 pub use progress::{NoProgress, Progress};
+pub use report::Report;
 pub use session::Session;
 pub use session::{AnonymizeReport, AuditReport, RunReport};
 pub use verify::{VerifyDetail, VerifyReport};

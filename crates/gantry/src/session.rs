@@ -72,6 +72,9 @@ pub struct RunReport {
 pub struct Session {
     store: Option<Store>,
     path: PathBuf,
+    /// Hash of the config recorded by [`Session::record_config`], named in
+    /// the audit-log events of the steps that follow.
+    config_hash: Option<String>,
 }
 
 impl Session {
@@ -82,6 +85,7 @@ impl Session {
         Ok(Session {
             store: Some(store),
             path,
+            config_hash: None,
         })
     }
 
@@ -116,13 +120,25 @@ impl Session {
             None => Store::open(&self.path)?,
         };
         let (store, report) = ingest::ingest(store, inputs, options, progress)?;
-        self.store = Some(store);
+        let store = self.store.insert(store);
+        store.append_event("ingest", &serde_json::to_value(report).unwrap_or_default())?;
         Ok(report)
     }
 
     /// The inventory of the session (SPEC §12.1 `examine`).
     pub fn examine(&mut self) -> Result<Inventory> {
         Ok(self.store()?.inventory()?)
+    }
+
+    /// Record the config in force (its canonical JSON, stored in the
+    /// session under its SHA-256) and name that hash in the audit-log
+    /// events of the steps this session handle runs next (audit,
+    /// anonymize, redact, export), so that `report` can say which config
+    /// an export was made with. Returns the hash.
+    pub fn record_config(&mut self, config: &crate::config::Config) -> Result<String> {
+        let hash = self.store()?.record_config(&config.canonical_json())?;
+        self.config_hash = Some(hash.clone());
+        Ok(hash)
     }
 
     /// The policy and keys for de-identification: the project key from
@@ -140,9 +156,10 @@ impl Session {
     /// recorded by [`Session::redact`] covers has no burned-in-annotation
     /// finding.
     pub fn audit(&mut self, deid: &Deidentifier, progress: &dyn Progress) -> Result<AuditReport> {
+        let config_hash = self.config_hash.clone();
         let store = self.store()?;
         let (audit, _) = plan_pass(store, deid, progress, Pass::Audit)?;
-        append_audit_event(store, &audit)?;
+        append_audit_event(store, &audit, config_hash.as_deref())?;
         Ok(audit)
     }
 
@@ -154,15 +171,17 @@ impl Session {
         deid: &Deidentifier,
         progress: &dyn Progress,
     ) -> Result<AnonymizeReport> {
+        let config_hash = self.config_hash.clone();
         let store = self.store()?;
         let (_, report) = plan_pass(store, deid, progress, Pass::Anonymize)?;
-        append_anonymize_event(store, &report)?;
+        append_anonymize_event(store, &report, config_hash.as_deref())?;
         Ok(report)
     }
 
     /// Decide, for every instance, which rule's regions to blank (SPEC §7)
     /// and record it in the session; export applies it.
     pub fn redact(&mut self, redactor: &Redactor, progress: &dyn Progress) -> Result<RedactReport> {
+        let config_hash = self.config_hash.clone();
         let store = self.store()?;
         let report = redaction::redact(store, redactor, progress)?;
         store.append_event(
@@ -171,6 +190,7 @@ impl Session {
                 "instances": report.instances, "matched": report.matched,
                 "redacted": report.redacted, "uncovered": report.uncovered,
                 "regions_outside": report.regions_outside, "by_rule": report.by_rule,
+                "config_hash": config_hash,
             }),
         )?;
         Ok(report)
@@ -198,14 +218,19 @@ impl Session {
         options: &ExportOptions,
         progress: &dyn Progress,
     ) -> Result<ExportReport> {
+        let applied = crate::report::Applied::new(deid, options, self.config_hash.as_deref());
         let store = self.store()?;
         let report = export::export(store, deid, out, options, progress)?;
         store.append_event(
             "export",
             &serde_json::json!({
+                "root": absolute_root(out),
                 "written": report.written, "quarantined": report.quarantined,
                 "failed": report.failed, "skipped_existing": report.skipped_existing,
+                "redacted": report.redacted, "transcoded": report.transcoded,
                 "key_fingerprint": deid.key_source().fingerprint(),
+                // What was applied (names and counts; `report` reads it).
+                "applied": applied,
                 // Who can recover this export: the project key's fingerprint
                 // and the recipients' certificate SHA-256 fingerprints.
                 "sealed": options.reversible.then(|| serde_json::json!({
@@ -223,11 +248,26 @@ impl Session {
     pub fn verify(&mut self, out: &Path, progress: &dyn Progress) -> Result<VerifyReport> {
         let store = self.store()?;
         let report = verify::verify(store, out, progress)?;
+        let mut by_rule: BTreeMap<&str, u64> = BTreeMap::new();
+        for detail in &report.details {
+            *by_rule.entry(detail.rule.as_str()).or_default() += 1;
+        }
         store.append_event(
             "verify",
-            &serde_json::json!({"files": report.files, "leaks": report.leaks, "findings": report.findings}),
+            &serde_json::json!({
+                "root": absolute_root(out),
+                "files": report.files, "leaks": report.leaks, "findings": report.findings,
+                "by_rule": by_rule,
+            }),
         )?;
         Ok(report)
+    }
+
+    /// The compliance report (SPEC §11) of this session and one of its
+    /// exports: `export` names the export root, by default the latest
+    /// one. Reads the session, changes nothing; see [`crate::report`].
+    pub fn report(&mut self, export: Option<&Path>) -> Result<crate::report::Report> {
+        crate::report::build(self.store()?, export)
     }
 
     /// Every source file and what became of it (SPEC §12.1 `mapping`).
@@ -258,10 +298,11 @@ impl Session {
         // a rule covers; then audit and anonymize in one pass over the
         // plans (each instance decoded and planned once).
         let redact = self.redact(redactor, progress)?;
+        let config_hash = self.config_hash.clone();
         let store = self.store()?;
         let (audit, anonymize) = plan_pass(store, &deid, progress, Pass::Both)?;
-        append_audit_event(store, &audit)?;
-        append_anonymize_event(store, &anonymize)?;
+        append_audit_event(store, &audit, config_hash.as_deref())?;
+        append_anonymize_event(store, &anonymize, config_hash.as_deref())?;
         let export = self.export(&deid, out, export_options, progress)?;
         let verify = self.verify(out, progress)?;
         Ok(RunReport {
@@ -458,18 +499,39 @@ fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
     }
 }
 
-fn append_audit_event(store: &mut Store, audit: &AuditReport) -> Result<()> {
+fn append_audit_event(
+    store: &mut Store,
+    audit: &AuditReport,
+    config_hash: Option<&str>,
+) -> Result<()> {
     store.append_event(
         "audit",
-        &serde_json::json!({"findings": audit.findings, "instances_with_findings": audit.instances_with_findings}),
+        &serde_json::json!({
+            "findings": audit.findings, "instances_with_findings": audit.instances_with_findings,
+            "config_hash": config_hash,
+        }),
     )?;
     Ok(())
 }
 
-fn append_anonymize_event(store: &mut Store, report: &AnonymizeReport) -> Result<()> {
-    store.append_event(
-        "anonymize",
-        &serde_json::to_value(report).unwrap_or_default(),
-    )?;
+fn append_anonymize_event(
+    store: &mut Store,
+    report: &AnonymizeReport,
+    config_hash: Option<&str>,
+) -> Result<()> {
+    let mut details = serde_json::to_value(report).unwrap_or_default();
+    if let Some(object) = details.as_object_mut() {
+        object.insert("config_hash".into(), config_hash.into());
+    }
+    store.append_event("anonymize", &details)?;
     Ok(())
+}
+
+/// An export root as export records it (absolute, lossy UTF-8); the path
+/// as given when it cannot be made absolute.
+fn absolute_root(out: &Path) -> String {
+    std::path::absolute(out)
+        .unwrap_or_else(|_| out.to_path_buf())
+        .to_string_lossy()
+        .into_owned()
 }

@@ -13,5 +13,6 @@ mod ranges;
 mod recipients;
 mod redact_formats;
 mod redaction;
+mod report;
 mod reversible;
 mod support;
