@@ -395,17 +395,26 @@ impl Bench {
     /// page-cache footprint and writeback would otherwise disturb the phases
     /// measured after it.
     fn cp_floor(&self, tmp: &Path, runs: usize) -> Result<Phase> {
+        let (run, times) = median_run(runs, || self.cp_once(tmp))?;
+        self.cp_cleanup(tmp);
+        Ok(self.phase(&run, CP_PHASE, times))
+    }
+
+    /// One `cp -r` of the corpus into `tmp/copy`, after removing the
+    /// previous copy and syncing. Call [`Bench::cp_cleanup`] when done.
+    fn cp_once(&self, tmp: &Path) -> Result<Run> {
         let copy = tmp.join("copy");
-        let (run, times) = median_run(runs, || {
-            let _ = std::fs::remove_dir_all(&copy);
-            sync();
-            let mut cp = Command::new("cp");
-            cp.arg("-r").arg(&self.dir).arg(&copy);
-            measure(&mut cp, false)
-        })?;
         let _ = std::fs::remove_dir_all(&copy);
         sync();
-        Ok(self.phase(&run, CP_PHASE, times))
+        let mut cp = Command::new("cp");
+        cp.arg("-r").arg(&self.dir).arg(&copy);
+        measure(&mut cp, false)
+    }
+
+    /// Removes what [`Bench::cp_once`] wrote and flushes the removal.
+    fn cp_cleanup(&self, tmp: &Path) {
+        let _ = std::fs::remove_dir_all(tmp.join("copy"));
+        sync();
     }
 }
 

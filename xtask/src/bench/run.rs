@@ -2,13 +2,16 @@
 //! to end and as its steps (ingest, audit, export, verify; each a process,
 //! on a fresh session per run), against `cp -r` of the same files;
 //! `target/bench/run-N.json`. The header-read floor is measured too, as a
-//! second, CPU-bound floor for `--baseline` comparisons. Audit is measured because `run` audits and it
-//! is a large part of the job; it modifies nothing, so export is unaffected.
+//! second, CPU-bound floor for `--baseline` comparisons. Audit is measured
+//! because `run` audits and it is a large part of the job; it modifies
+//! nothing, so export is unaffected.
 //!
 //! Targets (SPEC §13, issue 6): `gantry run` within 1.5× of `cp -r`, peak
 //! RSS ≤ 300 MB. They are reported, not enforced. `cp -r` itself swings
-//! with the kernel's writeback (0.3–3.4 s for the same 1 GB here): compare
-//! within one run, and over several.
+//! with the kernel's writeback (0.3–3.5 s for the same 1.2 GB here), so
+//! `gantry run` and `cp -r` are run in alternation and the ratio judged is
+//! the median of the pairs' ratios (each pair meets the same writeback);
+//! every pair's ratio is printed and saved.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -18,8 +21,8 @@ use serde::{Deserialize, Serialize};
 
 use super::measure::median;
 use super::{
-    Bench, CP_PHASE, Options, Phase, available_threads, count, finish, measure, median_run,
-    previous_phases, print_table, remove_session, sync,
+    Bench, CP_PHASE, Options, Phase, available_threads, count, finish, measure, previous_phases,
+    print_table, remove_session, sync,
 };
 
 const RUN_PHASE: &str = "gantry run (end to end)";
@@ -48,8 +51,12 @@ struct Report {
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct Targets {
-    /// `gantry run` seconds / `cp -r` seconds.
+    /// `gantry run` seconds / `cp -r` seconds: the median of the pairs'
+    /// ratios when they were measured in pairs, else of the medians.
     run_over_cp: Option<f64>,
+    /// Each pair's ratio, in run order.
+    #[serde(default)]
+    run_over_cp_pairs: Vec<f64>,
     run_within_target_of_cp: Option<bool>,
     run_peak_rss_mb: Option<f64>,
     run_peak_rss_within_300_mb: Option<bool>,
@@ -60,6 +67,8 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
     let bench = Bench::prepare(root, options)?;
     let tmp = bench.temp_dir("run")?;
     let mut phases = Vec::new();
+    let mut pair_ratios: Vec<f64> = Vec::new();
+    let mut cp_floor = None;
     let mut report = Report {
         files: bench.files.len(),
         frames: bench.frames,
@@ -107,18 +116,36 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
                 sync();
                 verifies.push(measure(job.gantry("verify").arg(&job.out), true)?);
             }
-            // The main job end to end.
-            let end_to_end = median_run(options.runs, || {
+            // The main job end to end, alternating with `cp -r` (unless
+            // --no-cp): each pair meets the same state of the kernel's
+            // writeback, which moves `cp -r` alone by up to 5×, so the
+            // target is judged on the median of the pairs' ratios.
+            let mut runs = Vec::with_capacity(options.runs);
+            let mut copies = Vec::with_capacity(options.runs);
+            for _ in 0..options.runs {
                 job.fresh();
-                measure(
+                runs.push(measure(
                     job.gantry("run")
                         .arg(&bench.dir)
                         .arg(&job.out)
                         .args(["--profile", "basic"]),
                     true,
-                )
-            })?;
-            job.fresh();
+                )?);
+                job.fresh();
+                if options.cp {
+                    copies.push(bench.cp_once(tmp.path())?);
+                    bench.cp_cleanup(tmp.path());
+                }
+            }
+            pair_ratios = runs
+                .iter()
+                .zip(&copies)
+                .map(|(run, copy)| run.elapsed.as_secs_f64() / copy.elapsed.as_secs_f64())
+                .collect();
+            let end_to_end = median(runs);
+            if !copies.is_empty() {
+                cp_floor = Some(median(copies));
+            }
 
             let steps = [
                 (
@@ -157,9 +184,11 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
         }
         Err(e) => eprintln!("skipping gantry phases: {e:#}"),
     }
-    // cp -r floor, last.
-    if options.cp {
-        phases.push(bench.cp_floor(tmp.path(), options.runs)?);
+    // cp -r floor, last (measured in pairs with `gantry run` above).
+    match cp_floor {
+        Some((run, times)) => phases.push(bench.phase(&run, CP_PHASE, times)),
+        None if options.cp => phases.push(bench.cp_floor(tmp.path(), options.runs)?),
+        None => {}
     }
     drop(tmp);
 
@@ -167,7 +196,7 @@ pub(crate) fn run(root: &Path, options: &Options) -> Result<()> {
         .out_dir
         .join(format!("run-{}.json", options.corpus_label()));
     let previous = previous_phases(&json_path);
-    report.targets = targets(&phases);
+    report.targets = targets(&phases, pair_ratios);
     report.phases = phases;
     let regressed = print_table(&bench, &report.phases, &previous, baseline.as_ref());
     print_targets(&report.targets);
@@ -264,15 +293,21 @@ fn run_note(json: &serde_json::Value) -> String {
     )
 }
 
-fn targets(phases: &[Phase]) -> Targets {
+fn targets(phases: &[Phase], pairs: Vec<f64>) -> Targets {
     let find = |name: &str| phases.iter().find(|p| p.name == name && p.ok);
     let run = find(RUN_PHASE);
-    let ratio = run
-        .zip(find(CP_PHASE))
-        .map(|(run, cp)| run.seconds / cp.seconds);
+    let ratio = if pairs.is_empty() {
+        run.zip(find(CP_PHASE))
+            .map(|(run, cp)| run.seconds / cp.seconds)
+    } else {
+        let mut sorted = pairs.clone();
+        sorted.sort_by(f64::total_cmp);
+        Some(sorted[sorted.len() / 2])
+    };
     let rss_mb = run.map(|r| r.peak_rss_kib as f64 * 1024.0 / 1e6);
     Targets {
         run_over_cp: ratio,
+        run_over_cp_pairs: pairs,
         run_within_target_of_cp: ratio.map(|r| r <= MAX_RATIO),
         run_peak_rss_mb: rss_mb,
         run_peak_rss_within_300_mb: rss_mb.map(|mb| mb * 1e6 <= MAX_RSS_BYTES),
@@ -286,6 +321,16 @@ fn print_targets(t: &Targets) {
         None => "not measured",
     };
     match t.run_over_cp {
+        Some(ratio) if !t.run_over_cp_pairs.is_empty() => println!(
+            "gantry run / cp -r = {ratio:.2}× (median of {} alternating pairs: {}): target ≤ {MAX_RATIO}× {} (SPEC §13)",
+            t.run_over_cp_pairs.len(),
+            t.run_over_cp_pairs
+                .iter()
+                .map(|r| format!("{r:.2}"))
+                .collect::<Vec<_>>()
+                .join("/"),
+            verdict(t.run_within_target_of_cp)
+        ),
         Some(ratio) => println!(
             "gantry run / cp -r = {ratio:.2}×: target ≤ {MAX_RATIO}× {} (SPEC §13)",
             verdict(t.run_within_target_of_cp)
@@ -305,6 +350,35 @@ fn print_targets(t: &Targets) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn phase(name: &str, seconds: f64) -> Phase {
+        Phase {
+            name: name.into(),
+            files: 10,
+            seconds,
+            files_per_s: 10.0 / seconds,
+            mb_per_s: 1.0,
+            peak_rss_kib: 1024,
+            cpu_seconds: seconds,
+            ok: true,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_target_is_judged_on_the_median_of_the_pairs() {
+        // Medians alone would say 3.0 / 1.5 = 2.0×; each pair says less.
+        let phases = [phase(RUN_PHASE, 3.0), phase(CP_PHASE, 1.5)];
+        let t = targets(&phases, vec![1.6, 1.2, 1.4]);
+        assert_eq!(t.run_over_cp, Some(1.4));
+        assert_eq!(t.run_within_target_of_cp, Some(true));
+        assert_eq!(t.run_over_cp_pairs, vec![1.6, 1.2, 1.4]);
+        // Without pairs (--no-cp measured elsewhere), the medians' ratio.
+        let t = targets(&phases, Vec::new());
+        assert_eq!(t.run_over_cp, Some(2.0));
+        assert_eq!(t.run_within_target_of_cp, Some(false));
+        assert_eq!(targets(&phases[..1], Vec::new()).run_over_cp, None);
+    }
 
     #[test]
     fn notes_read_the_cli_json() {
