@@ -267,6 +267,12 @@ struct ExportArgs {
     /// Filter over indexed attributes, e.g. "Modality = 'CT' AND Manufacturer LIKE 'GE%'".
     #[arg(long = "where")]
     filter: Option<String>,
+    /// Only the studies of part I of N (`--shard 2/8`), by a stable hash of
+    /// StudyInstanceUID: N machines, each with its own session of the same
+    /// files and the same project key, write disjoint parts of the export a
+    /// single run would write, byte for byte. Needs a project key.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<gantry::model::Shard>,
     /// Output layout template (overrides the config's).
     #[arg(long)]
     layout: Option<String>,
@@ -656,6 +662,13 @@ impl ExportArgs {
         if let Some(uid) = &transfer_syntax {
             gantry::codec::require(uid, gantry::codec::Operation::Encode)?;
         }
+        if let Some(shard) = self.shard
+            && resolved.key_file.is_none()
+        {
+            anyhow::bail!(
+                "--shard {shard} needs a project key (--key FILE or key_file in the config): each session's own key would give each shard other pseudonyms, UIDs and dates"
+            );
+        }
         Ok(ExportOptions {
             transfer_syntax,
             reversible,
@@ -670,6 +683,7 @@ impl ExportArgs {
                 studies: self.studies.clone(),
                 series: self.series.clone(),
                 filter,
+                shard: self.shard,
             },
         })
     }

@@ -34,6 +34,7 @@ mod header;
 mod keys;
 mod phi;
 mod pixel;
+mod shard;
 mod tag;
 
 pub use attributes::{IndexedAttributes, YesNo};
@@ -44,6 +45,7 @@ pub use keys::{
 };
 pub use phi::Phi;
 pub use pixel::{Fragment, PixelDataRef, PixelLocation, SidecarRecordId};
+pub use shard::{Shard, ShardParseError, part_of};
 pub use tag::{PathStep, TagParseError, TagPath, TagPattern, TagSpec};
 
 /// Re-export of `dicom-core`, whose [`Tag`](dicom_core::Tag) and

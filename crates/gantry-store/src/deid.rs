@@ -58,6 +58,9 @@ pub struct Selection {
     /// the aliases `i` (instances), `s` (series), `st` (studies), `e`
     /// (equipment), with its parameters.
     pub filter: Option<(String, Vec<String>)>,
+    /// Only the studies of this part (`--shard i/N`; see
+    /// [`gantry_model::Shard`]).
+    pub shard: Option<gantry_model::Shard>,
 }
 
 /// State of one instance's export.
@@ -219,6 +222,14 @@ impl Store {
         add_list("p.patient_id", &selection.patients, &mut sql);
         add_list("st.study_uid", &selection.studies, &mut sql);
         add_list("s.series_uid", &selection.series, &mut sql);
+        if let Some(shard) = selection.shard {
+            // Numbers, not user text: formatted into the statement.
+            sql.push_str(&format!(
+                " AND gantry_shard_part(st.study_uid, {}) = {}",
+                shard.count(),
+                shard.index() - 1
+            ));
+        }
         if let Some((filter, params)) = &selection.filter {
             // The filter's own placeholders are `?` numbered after ours.
             let mut numbered = String::new();

@@ -191,6 +191,7 @@ impl Store {
         // small fixed cap keeps memory flat however large the session grows.
         conn.pragma_update(None, "cache_size", -8_000)
             .map_err(sql)?;
+        register_functions(&conn).map_err(sql)?;
         match schema::migrate(&mut conn).map_err(sql)? {
             Ok(_) => {}
             Err(found) => {
@@ -233,6 +234,7 @@ impl Store {
         // cache suffices and keeps memory flat.
         conn.pragma_update(None, "cache_size", -2_000)
             .map_err(sql)?;
+        register_functions(&conn).map_err(sql)?;
         let mut sidecar_path = path.clone().into_os_string();
         sidecar_path.push(".pixels");
         Ok(Store {
@@ -901,6 +903,25 @@ pub(crate) fn decode_pixels(
 }
 
 /// Fragment tables are stored as little-endian (u64 offset, u32 length) pairs.
+/// SQL functions the queries use: `gantry_shard_part(study_uid, count)`,
+/// the 0-based part of `count` a study belongs to ([`gantry_model::part_of`];
+/// an instance without StudyInstanceUID goes with the empty UID's part, so
+/// it is in exactly one shard too).
+fn register_functions(conn: &Connection) -> rusqlite::Result<()> {
+    use rusqlite::functions::FunctionFlags;
+    conn.create_scalar_function(
+        "gantry_shard_part",
+        2,
+        FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+        |ctx| {
+            let uid: Option<String> = ctx.get(0)?;
+            let count: i64 = ctx.get(1)?;
+            let count = u32::try_from(count).unwrap_or(1);
+            Ok(gantry_model::part_of(uid.as_deref().unwrap_or(""), count) as i64)
+        },
+    )
+}
+
 fn encode_fragments(fragments: &[Fragment]) -> Vec<u8> {
     let mut out = Vec::with_capacity(fragments.len() * 12);
     for f in fragments {
