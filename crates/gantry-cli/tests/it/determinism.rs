@@ -268,6 +268,12 @@ fn shards_write_disjoint_parts_of_the_single_run_byte_for_byte() {
     };
     assert!(studies(&parts[0]).is_disjoint(&studies(&parts[1])));
 
+    // The report says which part an export was.
+    let output = run(gantry(&dir.join("shard-1.db")).args(["report", "--json"]));
+    assert!(output.status.success());
+    let report = crate::support::json(&output);
+    assert_eq!(report["deidentification"]["shard"], "1/2", "{report}");
+
     // Without a project key, sharding is refused before anything runs.
     let output = run(gantry(&dir.join("nokey.db"))
         .args(["--quiet", "run"])

@@ -394,6 +394,10 @@ fn deidentification(r: &Report) -> Vec<Block> {
                         "every instance"
                     })],
                 ),
+                (
+                    "Shard (--shard I/N: this export's part of the studies)",
+                    vec![t(a.shard.as_deref().unwrap_or("none: every part"))],
+                ),
                 ("Reversible", vec![t(sealing)]),
                 (
                     "Transfer syntax",

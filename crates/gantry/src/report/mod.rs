@@ -239,6 +239,9 @@ pub struct Applied {
     /// The export was limited to selected patients, studies, series or a
     /// filter.
     pub selection: bool,
+    /// The part of a sharded export (`--shard I/N`), as `I/N`.
+    #[serde(default)]
+    pub shard: Option<String>,
     /// Originals were sealed into each file (`--reversible`).
     pub reversible: bool,
     /// Certificate fingerprints the originals were sealed for.
@@ -297,6 +300,7 @@ impl Applied {
                 || !selection.studies.is_empty()
                 || !selection.series.is_empty()
                 || selection.filter.is_some(),
+            shard: selection.shard.map(|shard| shard.to_string()),
             reversible: options.reversible,
             recipients: options
                 .recipients

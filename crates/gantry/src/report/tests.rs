@@ -163,6 +163,7 @@ fn applied_round_trips_through_the_audit_log_event() {
         pseudonym_table: false,
         safe: true,
         selection: false,
+        shard: Some("2/8".into()),
         reversible: true,
         recipients: vec!["ab".into()],
         transfer_syntax: Some("1.2.840.10008.1.2.1".into()),
