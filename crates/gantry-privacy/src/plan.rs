@@ -727,29 +727,36 @@ impl Walker<'_> {
             self.remap_uids(element, prefix, tag, Rule::Override);
             return Ok(());
         }
-        let Ok(text) = element.to_str() else {
-            return Ok(());
-        };
-        let text = text.trim_end_matches(['\0', ' ']);
-        let hashed = match vr {
-            VR::IS => self.keys.hash_digits(text, 9),
-            VR::DS => self.keys.hash_digits(text, 16),
-            VR::AE
-            | VR::CS
-            | VR::LO
-            | VR::LT
-            | VR::PN
-            | VR::SH
-            | VR::ST
-            | VR::UC
-            | VR::UR
-            | VR::UT => self.keys.hash(text, max_len(vr)),
+        let hashable = matches!(
+            vr,
+            VR::IS
+                | VR::DS
+                | VR::AE
+                | VR::CS
+                | VR::LO
+                | VR::LT
+                | VR::PN
+                | VR::SH
+                | VR::ST
+                | VR::UC
+                | VR::UR
+                | VR::UT
+        );
+        // Sequences included: a hashed sequence would not be one.
+        let text = match element.to_str() {
+            Ok(text) if hashable => text,
             _ => {
                 return Err(PlanError::HashNotForVr {
                     path: selector(prefix, tag).to_string(),
                     vr: vr.to_string(),
                 });
             }
+        };
+        let text = text.trim_end_matches(['\0', ' ']);
+        let hashed = match vr {
+            VR::IS => self.keys.hash_digits(text, 9),
+            VR::DS => self.keys.hash_digits(text, 16),
+            _ => self.keys.hash(text, max_len(vr)),
         };
         self.push(
             prefix,

@@ -2209,6 +2209,25 @@ fn override_hash_gives_numbers_and_uids_valid_values() {
 }
 
 #[test]
+fn override_hash_refuses_sequences() {
+    let item = InMemDicomObject::from_element_iter([el(tags::CODE_VALUE, VR::SH, "T-A0100")]);
+    let header = ct(vec![DataElement::new(
+        tags::ANATOMIC_REGION_SEQUENCE,
+        VR::SQ,
+        DataSetSequence::from(vec![item]),
+    )]);
+    let error = try_plan(
+        &header,
+        &override_policy(vec![("AnatomicRegionSequence", UserAction::Hash)]),
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "config HASH for (0008,2218): VR SQ has no valid hashed value (use SHIFT, DUMMY, ROUND or REMOVE)"
+    );
+}
+
+#[test]
 fn override_hash_refuses_vrs_without_a_hashed_form() {
     for (keyword, tag, vr, text) in [
         (
@@ -2219,6 +2238,7 @@ fn override_hash_refuses_vrs_without_a_hashed_form() {
         ),
         ("StudyTime", tags::STUDY_TIME, VR::TM, "101500"),
         ("PatientAge", tags::PATIENT_AGE, VR::AS, "047Y"),
+        ("PixelSpacing", tags::PIXEL_SPACING, VR::FL, "0.5"),
     ] {
         let header = ct(vec![el(tag, vr, text)]);
         let error =
