@@ -69,7 +69,8 @@ pub enum UserAction {
     Replace(String),
     /// Shift dates by the patient's offset (`SHIFT`, `JITTER`).
     Shift,
-    /// Keyed hash of the value, truncated to the VR's maximum length.
+    /// Keyed hash of the value, as a valid value of its VR (see
+    /// `Walker::hash`).
     Hash,
     /// Remap UIDs.
     Uid,
@@ -79,6 +80,25 @@ pub enum UserAction {
     Clean,
     /// Round ages and weights to a bucket.
     Round,
+}
+
+impl UserAction {
+    /// The config name of the action (`KEEP`, `REPLACE`, …), without its
+    /// value: a REPLACE value is the user's text and could be anything.
+    pub fn name(&self) -> &'static str {
+        match self {
+            UserAction::Keep => "KEEP",
+            UserAction::Remove => "REMOVE",
+            UserAction::Empty => "EMPTY",
+            UserAction::Replace(_) => "REPLACE",
+            UserAction::Shift => "SHIFT",
+            UserAction::Hash => "HASH",
+            UserAction::Uid => "UID",
+            UserAction::Dummy => "DUMMY",
+            UserAction::Clean => "CLEAN",
+            UserAction::Round => "ROUND",
+        }
+    }
 }
 
 /// What to do when a pseudonym table lacks a patient.

@@ -59,7 +59,6 @@ mod tests;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use gantry_privacy::UserAction;
 use gantry_privacy::private::PrivatePolicy;
 use gantry_store::{AuditEvent, ExportStatus, FileCounts, FileState, Store};
 use serde::{Deserialize, Serialize};
@@ -291,7 +290,7 @@ impl Applied {
                 .iter()
                 .map(|(path, action)| Override {
                     tag: path.to_string(),
-                    action: action_name(action).to_string(),
+                    action: action.name().to_string(),
                 })
                 .collect(),
             pseudonym_table: policy.pseudonym_table.is_some(),
@@ -312,23 +311,6 @@ impl Applied {
             config_hash: config_hash.map(str::to_string),
             key: KeyInfo::of(deid.key_source()),
         }
-    }
-}
-
-/// The name of a user action, without its value (a REPLACE value is the
-/// user's text and could be anything).
-fn action_name(action: &UserAction) -> &'static str {
-    match action {
-        UserAction::Keep => "KEEP",
-        UserAction::Remove => "REMOVE",
-        UserAction::Empty => "EMPTY",
-        UserAction::Replace(_) => "REPLACE",
-        UserAction::Shift => "SHIFT",
-        UserAction::Hash => "HASH",
-        UserAction::Uid => "UID",
-        UserAction::Dummy => "DUMMY",
-        UserAction::Clean => "CLEAN",
-        UserAction::Round => "ROUND",
     }
 }
 
