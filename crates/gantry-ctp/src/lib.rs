@@ -49,17 +49,25 @@
 //! — as a signature ends at its first `}` — no `}`; Gantry also ends it
 //! at the end of the line.
 //!
-//! The crate knows nothing about DICOM files: callers supply values. It
-//! will also own the `DicomAnonymizer.script` converter (SPEC §8).
+//! [`parse_anonymizer_script`] reads a `DicomAnonymizer.script` (XML or
+//! the legacy properties form) into an [`AnonymizerScript`], and
+//! [`evaluate`] runs one element rule's [`Script`] against a [`Context`].
+//!
+//! The crate knows nothing about DICOM files: callers supply values.
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod anonymizer;
 mod condition;
 mod diagnostic;
 mod parse_condition;
 mod pixel;
 mod shadow;
 
+pub use anonymizer::{
+    AnonymizerScript, Arg, Call, Context, ElementRule, EvalError, Function, Outcome, Param, Params,
+    Part, RemoveWhat, Script, ScriptForm, ScriptTag, Switch, evaluate, parse_anonymizer_script,
+};
 pub use condition::{Condition, Element, Method, Operand, PatternError, Predicate};
 pub use diagnostic::{Diagnostic, Severity};
 pub use pixel::{PixelScript, Region, Signature, parse_pixel_script};
