@@ -15,6 +15,7 @@
 //! `\` escaping the next character. [`Script`] is that text parsed;
 //! [`eval`] runs it against values the caller supplies.
 
+mod display;
 mod eval;
 mod parse;
 
