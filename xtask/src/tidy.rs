@@ -22,7 +22,8 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("gantry-ctp", &[]),
     ("gantry-codec", &[]),
     ("gantry-store", &["gantry-model"]),
-    ("gantry-privacy", &["gantry-model"]),
+    // CTP rules in configs (`CTP` actions) are evaluated by the planner.
+    ("gantry-privacy", &["gantry-model", "gantry-ctp"]),
     (
         "gantry-redact",
         &["gantry-model", "gantry-codec", "gantry-ctp"],

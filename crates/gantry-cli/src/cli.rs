@@ -207,14 +207,21 @@ enum KeyCommand {
 
 #[derive(Debug, Subcommand)]
 enum CtpCommand {
-    /// Parse a DicomPixelAnonymizer script: signatures, regions,
-    /// shadowed signatures and diagnostics with line and column.
+    /// Read a CTP script. A DicomPixelAnonymizer script: its signatures,
+    /// regions, shadowed signatures and diagnostics. A DicomAnonymizer
+    /// script (XML or properties): converted into a Gantry config, printed
+    /// as YAML on stdout (or written with --out), diagnostics on stderr.
+    /// Exits 1 when a diagnostic is an error.
     Import {
         /// The script.
         file: PathBuf,
         /// Print one JSON object on stdout.
         #[arg(long)]
         json: bool,
+        /// Write the converted config here (a DicomAnonymizer script
+        /// only; refuses to overwrite).
+        #[arg(long, value_name = "CONFIG")]
+        out: Option<PathBuf>,
     },
 }
 
@@ -331,46 +338,43 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if let Command::Ctp {
-        command: CtpCommand::Import { file, json },
+        command: CtpCommand::Import { file, json, out },
     } = &cli.command
     {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        let script = gantry::ctp::parse_pixel_script(&text);
-        if *json {
-            println!("{}", serde_json::to_string(&script)?);
-        } else {
-            for diagnostic in &script.diagnostics {
-                println!("{}:{diagnostic}", file.display());
+        let imported = gantry::ctp_import::import(&text)
+            .with_context(|| format!("{}: the converted config does not load", file.display()))?;
+        return match imported {
+            gantry::ctp_import::Imported::Pixel(script) => {
+                if out.is_some() {
+                    anyhow::bail!(
+                        "{}: --out is for DicomAnonymizer scripts; this is a pixel script, which Gantry reads as it is",
+                        file.display()
+                    );
+                }
+                output::ctp_pixel(file, &script, *json)?;
+                Ok(status(script.has_errors()))
             }
-            for shadowed in script.shadowed() {
-                println!(
-                    "{}:{}: warning: never matches: the signature at line {} matches first",
-                    file.display(),
-                    shadowed.line,
-                    shadowed.by_line
-                );
+            gantry::ctp_import::Imported::Anonymizer(conversion) => {
+                if let Some(out) = out {
+                    write_new_file(out, conversion.yaml.as_bytes())?;
+                }
+                output::ctp_anonymizer(file, &conversion, out.as_deref(), *json)?;
+                Ok(status(conversion.has_errors()))
             }
-            let regions: usize = script.signatures.iter().map(|s| s.regions.len()).sum();
-            println!(
-                "{}: {} signatures, {} regions",
-                file.display(),
-                script.signatures.len(),
-                regions
-            );
-        }
-        return Ok(status(script.has_errors()));
+        };
     }
     if let Command::Key {
         command: KeyCommand::New { path },
     } = &cli.command
     {
         let key = gantry::privacy::keys::ProjectKey::write_new(path)?;
-        println!(
+        output::line(format_args!(
             "wrote {} (fingerprint {})",
             path.display(),
             key.fingerprint()
-        );
+        ))?;
         return Ok(ExitCode::SUCCESS);
     }
     let mut session = Session::open(&cli.session)
@@ -541,7 +545,7 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let inventory = session.examine()?;
             let text = session.scaffold_config(&inventory)?;
             write_new_file(&path, text.as_bytes())?;
-            println!("wrote {}", path.display());
+            output::line(format_args!("wrote {}", path.display()))?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compact { json } => {

@@ -19,11 +19,22 @@ fn main() -> ExitCode {
     init_logging(cli.quiet);
     match cli::run(cli) {
         Ok(status) => status,
+        // stdout closed early (`gantry … | head`): the reader has what
+        // it wanted.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("gantry: error: {error:#}");
             ExitCode::from(2)
         }
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }
 
 /// Logs go to stderr, filtered by `GANTRY_LOG` (default: warnings).

@@ -7,6 +7,15 @@ use gantry::IngestReport;
 use gantry::store::{CompactStats, Inventory};
 use serde_json::json;
 
+/// One line on stdout. Unlike `println!`, a closed pipe (`gantry … |
+/// head`) is an error the caller returns, not a panic; `main` ends
+/// quietly on it.
+pub(crate) fn line(text: impl std::fmt::Display) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")?;
+    Ok(())
+}
+
 fn print_json(value: &serde_json::Value) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     serde_json::to_writer(&mut out, value)?;
@@ -114,11 +123,10 @@ pub(crate) fn compact(stats: &CompactStats, json: bool) -> anyhow::Result<()> {
     if json {
         return print_json(&value);
     }
-    println!(
+    line(format_args!(
         "compact: kept {} records, {} → {} bytes",
         stats.records_kept, stats.bytes_before, stats.bytes_after
-    );
-    Ok(())
+    ))
 }
 
 /// Print `value` as one JSON object with `--json`, else the text.
@@ -132,7 +140,7 @@ pub(crate) fn json_or<T: serde::Serialize>(
     }
     let text = text();
     if !text.is_empty() {
-        println!("{text}");
+        line(text)?;
     }
     Ok(())
 }
@@ -251,4 +259,85 @@ pub(crate) fn run_text(report: &gantry::RunReport, out_root: &std::path::Path) -
         verify_text(&report.verify),
         report.key.fingerprint(),
     )
+}
+
+/// `gantry ctp import` of a pixel script: the parse as JSON, or its
+/// diagnostics, shadowed signatures and a count.
+pub(crate) fn ctp_pixel(
+    file: &std::path::Path,
+    script: &gantry::ctp::PixelScript,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        return print_json(&serde_json::to_value(script)?);
+    }
+    let mut out = std::io::stdout().lock();
+    for diagnostic in &script.diagnostics {
+        writeln!(out, "{}:{diagnostic}", file.display())?;
+    }
+    for shadowed in script.shadowed() {
+        writeln!(
+            out,
+            "{}:{}: warning: never matches: the signature at line {} matches first",
+            file.display(),
+            shadowed.line,
+            shadowed.by_line
+        )?;
+    }
+    let regions: usize = script.signatures.iter().map(|s| s.regions.len()).sum();
+    writeln!(
+        out,
+        "{}: {} signatures, {} regions",
+        file.display(),
+        script.signatures.len(),
+        regions
+    )?;
+    Ok(())
+}
+
+/// `gantry ctp import` of a DicomAnonymizer script: with `--json` one
+/// object `{"kind": "anonymizer", "config", "diagnostics", "counts"}`
+/// (SPEC §12.1; `config` is the converted config's canonical form);
+/// otherwise diagnostics on stderr and the YAML on stdout, or, when it
+/// was written to `written`, a summary.
+pub(crate) fn ctp_anonymizer(
+    file: &std::path::Path,
+    conversion: &gantry::ctp_import::Conversion,
+    written: Option<&std::path::Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        let config: serde_json::Value = serde_json::from_str(&conversion.config.canonical_json())?;
+        let mut value = json!({
+            "kind": "anonymizer",
+            "config": config,
+            "diagnostics": conversion.diagnostics,
+            "counts": conversion.counts,
+        });
+        if let (Some(path), Some(object)) = (written, value.as_object_mut()) {
+            object.insert("written".into(), json!(path.display().to_string()));
+        }
+        return print_json(&value);
+    }
+    for diagnostic in &conversion.diagnostics {
+        eprintln!("{}:{diagnostic}", file.display());
+    }
+    let counts = conversion.counts;
+    match written {
+        Some(path) => line(format_args!(
+            "{}: {} rules: {} native, {} CTP, {} not converted ({} disabled); wrote {}",
+            file.display(),
+            counts.rules,
+            counts.native,
+            counts.ctp,
+            counts.dropped,
+            counts.disabled,
+            path.display()
+        )),
+        None => {
+            let mut out = std::io::stdout().lock();
+            out.write_all(conversion.yaml.as_bytes())?;
+            Ok(())
+        }
+    }
 }

@@ -67,6 +67,7 @@ mod shadow;
 pub use anonymizer::{
     AnonymizerScript, Arg, Call, Context, ElementRule, EvalError, Function, Outcome, Param, Params,
     Part, RemoveWhat, Script, ScriptForm, ScriptTag, Switch, evaluate, parse_anonymizer_script,
+    parse_rule,
 };
 pub use condition::{Condition, Element, Method, Operand, PatternError, Predicate};
 pub use diagnostic::{Diagnostic, Severity};

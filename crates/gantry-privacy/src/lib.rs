@@ -40,5 +40,6 @@ pub mod seal;
 pub use inspect::{Finding, InspectContext, inspect, likely_burned_in};
 pub use normalize::normalize_un;
 pub use plan::{
-    MissingPseudonym, Plan, PlanError, PlannedOp, Policy, Rule, Subject, UserAction, apply, plan,
+    CtpRule, MissingPseudonym, Plan, PlanError, PlannedOp, Policy, Rule, Subject, UserAction,
+    apply, plan,
 };

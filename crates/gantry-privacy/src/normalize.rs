@@ -49,8 +49,14 @@ fn normalize_in(obj: &mut InMemDicomObject, inherited: Option<SpecificCharacterS
         else {
             continue;
         };
-        let Value::Primitive(PrimitiveValue::U8(bytes)) = element.value() else {
-            continue;
+        let bytes = match element.value() {
+            Value::Primitive(PrimitiveValue::U8(bytes)) => bytes,
+            // Empty: valid in any VR but a sequence's.
+            Value::Primitive(PrimitiveValue::Empty) if vr != VR::SQ => {
+                replacements.push(DataElement::new(tag, vr, PrimitiveValue::Empty));
+                continue;
+            }
+            _ => continue,
         };
         if let Some(value) = reinterpret(bytes, vr, charset.as_ref()) {
             replacements.push(DataElement::new(tag, vr, value));
@@ -214,6 +220,21 @@ mod tests {
             (VR::LO, "Körper".into())
         );
         assert_eq!(text(&obj, tags::STUDY_DATE), (VR::DA, "20240102".into()));
+    }
+
+    #[test]
+    fn empty_un_values_take_their_real_vr_too() {
+        let mut obj = InMemDicomObject::from_element_iter([
+            DataElement::new(tags::ACCESSION_NUMBER, VR::UN, PrimitiveValue::Empty),
+            DataElement::new(
+                tags::PATIENT_NAME,
+                VR::UN,
+                PrimitiveValue::U8(Vec::new().into()),
+            ),
+        ]);
+        normalize_un(&mut obj);
+        assert_eq!(text(&obj, tags::ACCESSION_NUMBER), (VR::SH, String::new()));
+        assert_eq!(text(&obj, tags::PATIENT_NAME), (VR::PN, String::new()));
     }
 
     #[test]

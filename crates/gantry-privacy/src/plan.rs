@@ -7,7 +7,9 @@
 //!    recompute what they need);
 //! 2. private elements follow the [`PrivatePolicy`]; a kept private block
 //!    is still walked and cleaned like standard data;
-//! 3. a user override (config `phi_tags`) for the element's path wins;
+//! 3. a user override (config `phi_tags`) for the element's path wins —
+//!    including `CTP` rules, evaluated against the data set (`ctp.rs`;
+//!    those marked `@always()` also create absent top-level elements);
 //! 4. the profile's action for the tag (Table E.1-1 with its options), the
 //!    conditional codes resolved against the attribute's type in the IOD of
 //!    the instance's SOP class (at the top level; inside sequence items,
@@ -40,13 +42,14 @@
 
 use std::collections::HashMap;
 
+use dicom_core::dictionary::{DataDictionary as _, DataDictionaryEntry as _};
 use dicom_core::header::Header as _;
 use dicom_core::ops::{AttributeAction, AttributeOp, AttributeSelector, AttributeSelectorStep};
 use dicom_core::value::{DataSetSequence, Value};
 use dicom_core::{DataElement, PrimitiveValue, Tag, VR};
 use dicom_dictionary_std::tags;
 use dicom_object::InMemDicomObject;
-use gantry_model::TagPath;
+use gantry_model::{TagPath, TagSpec};
 
 use crate::clean::Identifiers;
 use crate::iod::{self, Requirement};
@@ -54,6 +57,10 @@ use crate::keys::{self, Keyring};
 use crate::private::PrivatePolicy;
 use crate::profile::{self, ActionCode, Profile, ProfileOption};
 use crate::{dates, private};
+
+mod ctp;
+
+pub use ctp::CtpRule;
 
 /// An action a user can ask for in a config (`phi_tags`), overriding the
 /// profile for matching paths.
@@ -80,6 +87,9 @@ pub enum UserAction {
     Clean,
     /// Round ages and weights to a bucket.
     Round,
+    /// A CTP DicomAnonymizer rule (`CTP` in a config), evaluated against
+    /// the data set (see [`CtpRule`]).
+    Ctp(std::sync::Arc<CtpRule>),
 }
 
 impl UserAction {
@@ -97,6 +107,7 @@ impl UserAction {
             UserAction::Dummy => "DUMMY",
             UserAction::Clean => "CLEAN",
             UserAction::Round => "ROUND",
+            UserAction::Ctp(_) => "CTP",
         }
     }
 }
@@ -255,6 +266,25 @@ pub enum PlanError {
         /// The element's VR.
         vr: &'static str,
     },
+    /// A config's CTP rule could not be evaluated (an unsupported
+    /// function, a missing parameter, bad arguments).
+    #[error("config CTP rule for {path}: {message}")]
+    Ctp {
+        /// Element path.
+        path: String,
+        /// Where in the rule and what went wrong (never a value).
+        message: String,
+    },
+    /// A config's CTP rule asked for the instance to be quarantined
+    /// (`@quarantine()`), or to be passed on unanonymized (`@skip()`),
+    /// which Gantry never does: the instance is not de-identified.
+    #[error("config CTP rule for {path} calls @{function}(): the instance is held back")]
+    CtpHeld {
+        /// Element path.
+        path: String,
+        /// `quarantine` or `skip`.
+        function: &'static str,
+    },
     /// Applying an operation failed (a path that does not exist).
     #[error("cannot apply the plan at {path}: {message}")]
     Apply {
@@ -312,6 +342,7 @@ pub fn plan(
         creators: Vec::new(),
     };
     walker.walk(header, &[])?;
+    walker.ctp_absent(header)?;
     walker.stamp();
     Ok(walker.plan)
 }
@@ -486,7 +517,7 @@ impl Walker<'_> {
                     if action != UserAction::Remove {
                         kept_blocks.insert(block);
                     }
-                    self.user_action(element, prefix, tag, &action)?;
+                    self.user_action(element, obj, prefix, tag, &action)?;
                     continue;
                 }
                 let creator = creators.get(&block).map(String::as_str);
@@ -513,7 +544,7 @@ impl Walker<'_> {
                 continue;
             }
             if let Some(action) = self.override_for(prefix, tag) {
-                self.user_action(element, prefix, tag, &action)?;
+                self.user_action(element, obj, prefix, tag, &action)?;
                 continue;
             }
             if let Some(tabled) = self.policy.profile.action(tag) {
@@ -688,6 +719,7 @@ impl Walker<'_> {
     fn user_action(
         &mut self,
         element: &DataElement<InMemDicomObject>,
+        obj: &InMemDicomObject,
         prefix: &[AttributeSelectorStep],
         tag: Tag,
         action: &UserAction,
@@ -725,6 +757,116 @@ impl Walker<'_> {
                 if let Some(rounded) = round_value(element) {
                     self.push(prefix, tag, AttributeAction::Set(rounded), Rule::Override);
                 }
+            }
+            UserAction::Ctp(rule) => self.ctp(Some(element), obj, prefix, tag, rule)?,
+        }
+        Ok(())
+    }
+
+    /// A CTP rule for `tag` in `obj` (`element` is `None` when the rule
+    /// applies to an absent element: `@always()`, `@require()`).
+    fn ctp(
+        &mut self,
+        element: Option<&DataElement<InMemDicomObject>>,
+        obj: &InMemDicomObject,
+        prefix: &[AttributeSelectorStep],
+        tag: Tag,
+        rule: &CtpRule,
+    ) -> Result<(), PlanError> {
+        let context = ctp::DataSetContext {
+            this: element,
+            obj,
+            root: prefix.is_empty(),
+            keys: self.keys,
+            patient_id: self.subject.patient_id,
+            patient_offset: self.plan.date_offset_days,
+            date_range: self.policy.date_range,
+        };
+        let path = || selector(prefix, tag).to_string();
+        let outcome = gantry_ctp::evaluate(&rule.script, &rule.params, &context).map_err(|e| {
+            PlanError::Ctp {
+                path: path(),
+                message: e.to_string(),
+            }
+        })?;
+        match outcome {
+            gantry_ctp::Outcome::Keep | gantry_ctp::Outcome::Process => {
+                if let Some(element) = element {
+                    self.keep(element, prefix, tag)?;
+                }
+            }
+            gantry_ctp::Outcome::Remove => {
+                if element.is_some() {
+                    self.push(prefix, tag, AttributeAction::Remove, Rule::Override);
+                }
+            }
+            // Absent and asked for empty (`@always()@empty()`, `@require()`):
+            // created zero-length, as CTP does.
+            gantry_ctp::Outcome::Empty if element.is_none() => {
+                let action = AttributeAction::Set(PrimitiveValue::Empty);
+                self.push(prefix, tag, action, Rule::Override);
+            }
+            gantry_ctp::Outcome::Value(value) if element.is_none() && value.is_empty() => {
+                let action = AttributeAction::Set(PrimitiveValue::Empty);
+                self.push(prefix, tag, action, Rule::Override);
+            }
+            gantry_ctp::Outcome::Empty => {
+                self.push(prefix, tag, AttributeAction::Empty, Rule::Override);
+            }
+            gantry_ctp::Outcome::Value(value) => {
+                // A created element gets its dictionary VR (as dicom-rs
+                // gives it); one the dictionary does not know cannot be
+                // created with a valid value.
+                let vr = match element {
+                    Some(element) => element.vr(),
+                    None => dicom_dictionary_std::StandardDataDictionary
+                        .by_tag(tag)
+                        .and_then(|entry| entry.vr().exact())
+                        .unwrap_or(VR::UN),
+                };
+                // CTP values may hold several, joined by `\`.
+                if !value.split('\\').all(|v| valid_for_vr(v, vr)) {
+                    return Err(PlanError::InvalidReplacement {
+                        path: path(),
+                        vr: vr.to_string(),
+                    });
+                }
+                if matches!(vr, VR::DA | VR::DT) {
+                    self.dates_shifted = true;
+                }
+                let action = AttributeAction::Set(PrimitiveValue::from(value));
+                self.push(prefix, tag, action, Rule::Override);
+            }
+            gantry_ctp::Outcome::Quarantine => {
+                return Err(PlanError::CtpHeld {
+                    path: path(),
+                    function: "quarantine",
+                });
+            }
+            gantry_ctp::Outcome::Skip => {
+                return Err(PlanError::CtpHeld {
+                    path: path(),
+                    function: "skip",
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// CTP rules that apply to absent elements (`@always()`,
+    /// `@require()`) and name a top-level standard attribute the data set
+    /// lacks.
+    fn ctp_absent(&mut self, root: &InMemDicomObject) -> Result<(), PlanError> {
+        let policy = self.policy;
+        for (path, action) in &policy.overrides {
+            let UserAction::Ctp(rule) = action else {
+                continue;
+            };
+            let Some(TagSpec::Tag(tag)) = path.is_single() else {
+                continue;
+            };
+            if rule.applies_when_absent() && root.get(*tag).is_none() {
+                self.ctp(None, root, &[], *tag, rule)?;
             }
         }
         Ok(())

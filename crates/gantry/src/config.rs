@@ -96,6 +96,7 @@ pub struct Config {
     pub(crate) private: PrivatePolicy,
     pub(crate) dates: DateSettings,
     pub(crate) phi: Vec<PhiOverride>,
+    pub(crate) ctp_params: std::collections::BTreeMap<String, String>,
     pub(crate) machines: Vec<Machine>,
     pub(crate) export: ExportSettings,
     pub(crate) reversible: bool,
@@ -120,6 +121,7 @@ impl Default for Config {
             private: PrivatePolicy::Remove,
             dates: DateSettings::default(),
             phi: Vec::new(),
+            ctp_params: std::collections::BTreeMap::new(),
             machines: Vec::new(),
             export: ExportSettings::default(),
             reversible: false,
@@ -256,6 +258,11 @@ impl Config {
     /// element keeps its block's creator.
     pub fn phi_overrides(&self) -> &[PhiOverride] {
         &self.phi
+    }
+
+    /// The parameters (`@NAME`, without `@`) that `CTP` rules use.
+    pub fn ctp_params(&self) -> &std::collections::BTreeMap<String, String> {
+        &self.ctp_params
     }
 
     /// The machine entries, in file order (first match wins, as in CTP).

@@ -28,6 +28,7 @@
 #![deny(unsafe_code)]
 
 pub mod config;
+pub mod ctp_import;
 mod deid;
 mod error;
 pub mod export;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use gantry_privacy::profile::{Profile, ProfileOption};
-use gantry_privacy::{MissingPseudonym, Policy, UserAction};
+use gantry_privacy::{CtpRule, MissingPseudonym, Policy, UserAction};
 
 use crate::config::{self, Config};
 use crate::{Error, Result};
@@ -34,6 +34,15 @@ pub fn policy_from_config(config: &Config) -> Result<Policy> {
             gantry_privacy::private::PrivatePolicy::Keep(creators.clone())
         }
     };
+    // The config checked that every CTP rule parses and that its
+    // parameters are defined.
+    let ctp_params = std::sync::Arc::new(gantry_ctp::Params(
+        config
+            .ctp_params()
+            .iter()
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+    ));
     let overrides = config
         .phi_overrides()
         .iter()
@@ -49,6 +58,10 @@ pub fn policy_from_config(config: &Config) -> Result<Policy> {
                 config::UserAction::Dummy => UserAction::Dummy,
                 config::UserAction::Clean => UserAction::Clean,
                 config::UserAction::Round => UserAction::Round,
+                config::UserAction::Ctp(text) => UserAction::Ctp(std::sync::Arc::new(CtpRule {
+                    script: gantry_ctp::parse_rule(text).0,
+                    params: ctp_params.clone(),
+                })),
             };
             (o.tag.clone(), action)
         })

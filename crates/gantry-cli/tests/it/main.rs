@@ -4,6 +4,7 @@
 
 mod commands;
 mod crash;
+mod ctp_anonymizer;
 mod determinism;
 mod export_crash;
 mod main_job;

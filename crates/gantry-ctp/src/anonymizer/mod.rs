@@ -11,7 +11,7 @@
 //!
 //! Each element rule's text is a small language of its own: literal text
 //! mixed with function calls `@name(arg, …)`, some followed by `{…}`
-//! clauses (`@if(…){then}{else}`, `@select{root}{item}`, `@append(){…}`),
+//! clauses (`@if(…){then}{else}`, `@select(){root}{item}`, `@append(){…}`),
 //! `\` escaping the next character. [`Script`] is that text parsed;
 //! [`eval`] runs it against values the caller supplies.
 
@@ -20,7 +20,7 @@ mod eval;
 mod parse;
 
 pub use eval::{Context, EvalError, Outcome, Params, evaluate};
-pub use parse::parse_anonymizer_script;
+pub use parse::{parse_anonymizer_script, parse_rule};
 
 use crate::Diagnostic;
 
@@ -138,6 +138,47 @@ impl Script {
     pub fn is_empty(&self) -> bool {
         self.parts.is_empty()
     }
+
+    /// The parameters (`@NAME`, without `@`) the script uses, in clauses
+    /// too, in order of use, repeats included.
+    pub fn param_names(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        self.collect_param_names(&mut out);
+        out
+    }
+
+    fn collect_param_names<'a>(&'a self, out: &mut Vec<&'a str>) {
+        for part in &self.parts {
+            if let Part::Call(call) = part {
+                for arg in &call.args {
+                    if let Arg::Param(name) = arg {
+                        out.push(name);
+                    }
+                }
+                for clause in &call.clauses {
+                    clause.collect_param_names(out);
+                }
+            }
+        }
+    }
+
+    /// The functions the script calls, in clauses too, in order.
+    pub fn functions(&self) -> Vec<&Function> {
+        let mut out = Vec::new();
+        self.collect_functions(&mut out);
+        out
+    }
+
+    fn collect_functions<'a>(&'a self, out: &mut Vec<&'a Function>) {
+        for part in &self.parts {
+            if let Part::Call(call) = part {
+                out.push(&call.function);
+                for clause in &call.clauses {
+                    clause.collect_functions(out);
+                }
+            }
+        }
+    }
 }
 
 /// A piece of a [`Script`].
@@ -244,7 +285,7 @@ pub enum Function {
     Require,
     /// `@round(element, groupsize)`.
     Round,
-    /// `@select{root}{item}`: first clause in the top-level data set,
+    /// `@select(){root}{item}`: first clause in the top-level data set,
     /// second inside sequence items.
     Select,
     /// `@skip()`: pass the object on without anonymizing it.

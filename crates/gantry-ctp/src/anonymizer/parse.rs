@@ -122,10 +122,8 @@ pub fn parse_anonymizer_script(text: &str) -> AnonymizerScript {
     reader.finish()
 }
 
-/// One rule's text parsed on its own: [`Script::parse`].
-// Meant for the crate root (`gantry_ctp::parse_rule`, which `gantry`'s
-// config code calls): the re-export lines belong to lib.rs and mod.rs.
-#[allow(unreachable_pub)]
+/// One rule's text parsed on its own: [`Script::parse`]. Diagnostics'
+/// lines and columns count within `text`.
 pub fn parse_rule(text: &str) -> (Script, Vec<Diagnostic>) {
     let mut reader = Reader::new(text);
     let map = SourceMap::identity(0, text.len());

@@ -2820,3 +2820,155 @@ fn apply_reports_paths_that_do_not_exist() {
         "{error:?}"
     );
 }
+
+// ------------------------------------------------------------ CTP rules
+
+/// A policy whose only overrides are CTP rules, with `UIDROOT` and
+/// `DATEINC` parameters.
+fn ctp_policy(rules: &[(&str, &str)]) -> Policy {
+    let params = std::sync::Arc::new(gantry_ctp::Params(
+        [("UIDROOT", "1.2.3"), ("DATEINC", "-10")]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+    ));
+    override_policy(
+        rules
+            .iter()
+            .map(|(path, text)| {
+                let (script, diagnostics) = gantry_ctp::parse_rule(text);
+                assert!(diagnostics.is_empty(), "{text}: {diagnostics:?}");
+                let rule = CtpRule {
+                    script,
+                    params: params.clone(),
+                };
+                (*path, UserAction::Ctp(std::sync::Arc::new(rule)))
+            })
+            .collect(),
+    )
+}
+
+#[test]
+fn ctp_rules_use_gantrys_keyed_hashes_and_uid_remap() {
+    let header = ct(vec![
+        el(tags::ACCESSION_NUMBER, VR::SH, "ACC12345"),
+        el(tags::STUDY_INSTANCE_UID, VR::UI, "1.2.840.99.1"),
+    ]);
+    let policy = ctp_policy(&[
+        ("AccessionNumber", "@hash(this,8)"),
+        ("StudyInstanceUID", "@hashuid(@UIDROOT,this)"),
+    ]);
+    let (plan, out) = deid(&header, &policy);
+    let keys = keyring();
+    assert_eq!(
+        value(&out, tags::ACCESSION_NUMBER),
+        Some(keys.hash_digits("ACC12345", 8))
+    );
+    assert_eq!(
+        value(&out, tags::STUDY_INSTANCE_UID),
+        Some(keys.remap_uid("1.2.840.99.1"))
+    );
+    assert!(
+        plan.ops
+            .iter()
+            .filter(|op| op.op.selector.to_string().contains("0008,0050"))
+            .all(|op| op.rule == Rule::Override)
+    );
+}
+
+#[test]
+fn ctp_incrementdate_moves_dates_by_exactly_its_days() {
+    let header = ct(vec![el(tags::STUDY_DATE, VR::DA, "20240305")]);
+    let (_, out) = deid(
+        &header,
+        &ctp_policy(&[("StudyDate", "@incrementdate(this,@DATEINC)")]),
+    );
+    assert_eq!(value(&out, tags::STUDY_DATE).as_deref(), Some("20240224"));
+    assert_eq!(
+        value(&out, tags::LONGITUDINAL_TEMPORAL_INFORMATION_MODIFIED).as_deref(),
+        Some("MODIFIED")
+    );
+}
+
+#[test]
+fn ctp_if_reads_other_elements_of_the_data_set() {
+    let rule = r#"@if(Modality,equals,"CT"){@remove()}{@keep()}"#;
+    let policy = ctp_policy(&[("SeriesDescription", rule)]);
+    let ct_header = ct(vec![
+        el(tags::MODALITY, VR::CS, "CT"),
+        el(tags::SERIES_DESCRIPTION, VR::LO, "HEAD"),
+    ]);
+    let (_, out) = deid(&ct_header, &policy);
+    assert_eq!(value(&out, tags::SERIES_DESCRIPTION), None);
+    let mr_header = ct(vec![
+        el(tags::MODALITY, VR::CS, "MR"),
+        el(tags::SERIES_DESCRIPTION, VR::LO, "HEAD"),
+    ]);
+    let (_, out) = deid(&mr_header, &policy);
+    assert_eq!(
+        value(&out, tags::SERIES_DESCRIPTION).as_deref(),
+        Some("HEAD")
+    );
+}
+
+#[test]
+fn ctp_always_creates_an_absent_element_with_its_dictionary_vr() {
+    let header = ct(vec![]);
+    let (_, out) = deid(
+        &header,
+        &ctp_policy(&[("ClinicalTrialTimePointID", "@always()TP1")]),
+    );
+    let created = out
+        .get(tags::CLINICAL_TRIAL_TIME_POINT_ID)
+        .expect("created");
+    assert_eq!(created.vr(), VR::LO);
+    assert_eq!(
+        value(&out, tags::CLINICAL_TRIAL_TIME_POINT_ID).as_deref(),
+        Some("TP1")
+    );
+    // Without @always an absent element stays absent.
+    let (_, out) = deid(&header, &ctp_policy(&[("ClinicalTrialTimePointID", "TP1")]));
+    assert_eq!(value(&out, tags::CLINICAL_TRIAL_TIME_POINT_ID), None);
+}
+
+#[test]
+fn ctp_quarantine_skip_and_unsupported_functions_hold_the_instance_back() {
+    let header = ct(vec![el(tags::PATIENT_COMMENTS, VR::LT, "call Dr Who")]);
+    let held = |rule: &str| try_plan(&header, &ctp_policy(&[("PatientComments", rule)]));
+    match held("@quarantine()") {
+        Err(PlanError::CtpHeld { path, function }) => {
+            assert_eq!((path.as_str(), function), ("(0010,4000)", "quarantine"));
+        }
+        other => panic!("expected CtpHeld, got {other:?}"),
+    }
+    assert!(matches!(
+        held("@skip()"),
+        Err(PlanError::CtpHeld {
+            function: "skip",
+            ..
+        })
+    ));
+    match held(r#"@encrypt(this,"secret")"#) {
+        Err(err @ PlanError::Ctp { .. }) => {
+            let message = err.to_string();
+            assert!(message.contains("(0010,4000)"), "{message}");
+            assert!(message.contains("@encrypt"), "{message}");
+            assert!(!message.contains("Dr Who"), "{message}");
+        }
+        other => panic!("expected a CTP error, got {other:?}"),
+    }
+}
+
+#[test]
+fn ctp_value_invalid_for_the_vr_is_refused_by_name() {
+    let header = ct(vec![el(tags::STUDY_DATE, VR::DA, "20240305")]);
+    let err = try_plan(
+        &header,
+        &ctp_policy(&[("StudyDate", "@always()not a date")]),
+    )
+    .expect_err("not a DA value");
+    assert!(
+        matches!(&err, PlanError::InvalidReplacement { path, vr } if path == "(0008,0020)" && *vr == "DA"),
+        "{err:?}"
+    );
+}

@@ -26,6 +26,8 @@ pub(super) struct RawConfig {
     #[serde(default, deserialize_with = "present")]
     pub privacy_profile: Option<Sp<Option<String>>>,
     pub phi_tags: Option<OrderedMap<RawAction>>,
+    /// Parameters of `CTP` rules (`@NAME`), as `gantry ctp import` writes.
+    pub ctp_params: Option<OrderedMap<String>>,
     pub date_jitter: Option<Sp<RawJitter>>,
     pub remove_private_tags: Option<Sp<bool>>,
     #[serde(alias = "machine_rules")]

@@ -104,8 +104,11 @@ impl<'a> Resolver<'a> {
         if let Some(options) = &raw.options {
             self.options(options, &mut config);
         }
+        if let Some(params) = &raw.ctp_params {
+            config.ctp_params = self.ctp_params(params);
+        }
         if let Some(phi) = &raw.phi_tags {
-            config.phi = self.phi_tags(phi);
+            config.phi = self.phi_tags(phi, &config.ctp_params);
         }
         config.dates = self.dates(raw.date_jitter.as_ref(), raw.dates.as_ref());
         config.private = self.private_policy(&raw, &config.options);
@@ -275,7 +278,81 @@ impl<'a> Resolver<'a> {
         config.options = seen;
     }
 
-    fn phi_tags(&mut self, phi: &OrderedMap<RawAction>) -> Vec<PhiOverride> {
+    fn ctp_params(
+        &mut self,
+        params: &OrderedMap<String>,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mut out = std::collections::BTreeMap::new();
+        for (name, value) in &params.0 {
+            let valid = !name.value.is_empty()
+                && name
+                    .value
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if !valid {
+                self.error(
+                    pos(name),
+                    format!(
+                        "ctp_params: '{}' is not a parameter name (letters, digits, _ and -; no @)",
+                        name.value
+                    ),
+                );
+            } else if out
+                .insert(name.value.clone(), value.value.clone())
+                .is_some()
+            {
+                self.error(
+                    pos(name),
+                    format!("ctp_params: '{}' is given twice", name.value),
+                );
+            }
+        }
+        out
+    }
+
+    /// A `CTP` rule's text: it must parse, and every `@NAME` it uses must
+    /// be in `ctp_params`.
+    fn ctp_rule(
+        &mut self,
+        key: &str,
+        text: &str,
+        at: Option<TextPosition>,
+        params: &std::collections::BTreeMap<String, String>,
+    ) -> bool {
+        let (script, diagnostics) = gantry_ctp::parse_rule(text);
+        let mut ok = true;
+        for d in diagnostics {
+            let message = format!(
+                "phi_tags: '{key}': CTP rule, column {}: {}",
+                d.column, d.message
+            );
+            match d.severity {
+                gantry_ctp::Severity::Error => {
+                    ok = false;
+                    self.error(at, message);
+                }
+                gantry_ctp::Severity::Warning => self.warn(at, message),
+            }
+        }
+        for name in script.param_names() {
+            if !params.contains_key(name) {
+                ok = false;
+                self.error(
+                    at,
+                    format!(
+                        "phi_tags: '{key}': CTP rule uses @{name}, which ctp_params does not define"
+                    ),
+                );
+            }
+        }
+        ok
+    }
+
+    fn phi_tags(
+        &mut self,
+        phi: &OrderedMap<RawAction>,
+        params: &std::collections::BTreeMap<String, String>,
+    ) -> Vec<PhiOverride> {
         let mut out = Vec::new();
         let mut first_at: HashMap<TagPath, (String, Option<TextPosition>)> = HashMap::new();
         for (key, value) in &phi.0 {
@@ -301,6 +378,11 @@ impl<'a> Resolver<'a> {
             }
             first_at.insert(tag.clone(), (key.value.clone(), key_at));
             if let Some((action, name)) = self.phi_action(&key.value, value) {
+                if let UserAction::Ctp(text) = &action
+                    && !self.ctp_rule(&key.value, text, pos(value), params)
+                {
+                    continue;
+                }
                 out.push(PhiOverride { tag, action, name });
             }
         }
@@ -315,6 +397,10 @@ impl<'a> Resolver<'a> {
         let actions = UserAction::NAMES.join(", ");
         match &value.value {
             RawAction::Text(text) => match parse_action(text) {
+                Ok(Some(UserAction::Ctp(rule))) if rule.is_empty() => {
+                    self.error(pos(value), format!("phi_tags: '{key}': {CTP_NEEDS_TEXT}"));
+                    None
+                }
                 Ok(Some(action)) => Some((action, None)),
                 Ok(None) => {
                     self.warn(
@@ -368,6 +454,20 @@ impl<'a> Resolver<'a> {
                         return None;
                     }
                     (UserAction::Replace(_), Some(v)) => UserAction::Replace(v.value.clone()),
+                    (UserAction::Ctp(rule), Some(v)) if !rule.is_empty() => {
+                        self.error(
+                            pos(v),
+                            format!(
+                                "phi_tags: '{key}': the rule is given twice ('CTP: ...' and value)"
+                            ),
+                        );
+                        return None;
+                    }
+                    (UserAction::Ctp(_), Some(v)) => UserAction::Ctp(v.value.trim().to_owned()),
+                    (UserAction::Ctp(rule), None) if rule.is_empty() => {
+                        self.error(pos(value), format!("phi_tags: '{key}': {CTP_NEEDS_TEXT}"));
+                        return None;
+                    }
                     (action, Some(v)) => {
                         self.warn(
                             pos(v),
@@ -849,13 +949,29 @@ fn looks_like_path(name: &str) -> bool {
             .any(|ext| name.to_ascii_lowercase().ends_with(ext))
 }
 
-/// An action written as text: a name (`KEEP`, `x`, ...) or `REPLACE: value`.
-/// `Ok(None)` for text that is neither; `Err` for `REPLACE:` without a value.
+const CTP_NEEDS_TEXT: &str =
+    "CTP needs the rule's text: 'CTP: @...' or {action: CTP, value: '@...'}";
+
+/// An action written as text: a name (`KEEP`, `x`, ...), `REPLACE: value`
+/// or `CTP: rule`. `Ok(None)` for text that is none of these; `Err` for
+/// `REPLACE:` without a value. A bare `CTP` is `Ctp("")`: the caller asks
+/// for the text.
 fn parse_action(text: &str) -> Result<Option<UserAction>, String> {
     if let Some(action) = UserAction::from_name(text) {
         return Ok(Some(action));
     }
     let trimmed = text.trim_start();
+    if let Some(head) = trimmed.get(..3)
+        && head.eq_ignore_ascii_case("CTP")
+    {
+        let rest = trimmed[3..].trim_start();
+        if rest.is_empty() {
+            return Ok(Some(UserAction::Ctp(String::new())));
+        }
+        if let Some(rule) = rest.strip_prefix(':') {
+            return Ok(Some(UserAction::Ctp(rule.trim().to_owned())));
+        }
+    }
     let Some(head) = trimmed.get(..7) else {
         return Ok(None);
     };
@@ -876,9 +992,9 @@ fn parse_action(text: &str) -> Result<Option<UserAction>, String> {
 
 /// Whether a rule's `action` is the `REPLACE: value` form.
 fn rule_has_inline_value(action: &Option<Sp<String>>) -> bool {
-    action
-        .as_ref()
-        .is_some_and(|a| UserAction::from_name(&a.value).is_none())
+    action.as_ref().is_some_and(|a| {
+        UserAction::from_name(&a.value).is_none() && !a.value.trim().eq_ignore_ascii_case("CTP")
+    })
 }
 
 fn list(numbers: &[i64]) -> String {
@@ -1038,6 +1154,9 @@ pub(super) fn canonical(config: &Config) -> impl std::fmt::Display {
                         ("action", Json::str("REPLACE")),
                         ("value", Json::str(value)),
                     ]),
+                    UserAction::Ctp(rule) => {
+                        Json::obj([("action", Json::str("CTP")), ("value", Json::str(rule))])
+                    }
                     other => Json::obj([("action", Json::str(other.name()))]),
                 };
                 (o.tag.to_string(), rule)
@@ -1154,4 +1273,17 @@ pub(super) fn canonical(config: &Config) -> impl std::fmt::Display {
             ),
         ),
     ])
+    // Only when there are any, so that configs without CTP rules keep
+    // the hash they had.
+    .with(
+        !config.ctp_params.is_empty(),
+        "ctp_params",
+        Json::Object(
+            config
+                .ctp_params
+                .iter()
+                .map(|(name, value)| (name.clone(), Json::str(value)))
+                .collect(),
+        ),
+    )
 }

@@ -453,7 +453,7 @@ fn unknown_keys_are_located_and_name_the_expected_keys() {
             "cfg.yaml"
         ),
         "cfg.yaml:2:1: unknown key 'phi_tag' (expected one of: version, privacy_profile, \
-         phi_tags, date_jitter, remove_private_tags, machine_rules, machines, profile, options, \
+         phi_tags, ctp_params, date_jitter, remove_private_tags, machine_rules, machines, profile, options, \
          strict, key_file, pseudonyms, private_tags, dates, export, reversible, recipients)"
     );
     assert_eq!(
@@ -739,7 +739,7 @@ fn phi_action_errors() {
             "cfg.yaml"
         ),
         "cfg.yaml:2:25: phi_tags: 'PatientName': unknown action 'OBLITERATE' (expected one of: \
-         KEEP, REMOVE, EMPTY, REPLACE, SHIFT, JITTER, HASH, UID, DUMMY, CLEAN, ROUND)"
+         KEEP, REMOVE, EMPTY, REPLACE, SHIFT, JITTER, HASH, UID, DUMMY, CLEAN, ROUND, CTP)"
     );
     assert_eq!(
         error("phi_tags:\n  PatientName: \"REPLACE:  \"\n", "cfg.yaml"),
@@ -1081,4 +1081,56 @@ fn tag_forms_and_letter_codes() {
         "cfg.json",
     );
     assert_eq!(json.phi_overrides()[0].action, UserAction::Keep);
+}
+
+#[test]
+fn ctp_rules_are_checked_where_they_are_written() {
+    let config = load(
+        "ctp_params:\n  ROOT: \"1.2.3\"\nphi_tags:\n  \
+         StudyInstanceUID: {action: CTP, value: \"@hashuid(@ROOT,this)\"}\n  \
+         StudyDescription: \"CTP: @if(this,isblank){@remove()}{@keep()}\"\n",
+        "cfg.yaml",
+    );
+    assert_eq!(
+        config.phi_overrides()[0].action,
+        UserAction::Ctp("@hashuid(@ROOT,this)".into())
+    );
+    assert_eq!(
+        config.phi_overrides()[1].action,
+        UserAction::Ctp("@if(this,isblank){@remove()}{@keep()}".into())
+    );
+    assert_eq!(
+        config.ctp_params().get("ROOT").map(String::as_str),
+        Some("1.2.3")
+    );
+    // The canonical form loads back to the same rules and parameters.
+    let again = load(&config.canonical_json(), "cfg.json");
+    assert_eq!(again.phi_overrides(), config.phi_overrides());
+    assert_eq!(again.ctp_params(), config.ctp_params());
+
+    assert_eq!(
+        error("phi_tags:\n  PatientName: CTP\n", "cfg.yaml"),
+        "cfg.yaml:2:16: phi_tags: 'PatientName': CTP needs the rule's text: 'CTP: @...' or \
+         {action: CTP, value: '@...'}"
+    );
+    assert_eq!(
+        error(
+            "phi_tags:\n  PatientName: {action: CTP, value: \"@hash(this,@LEN)\"}\n",
+            "cfg.yaml"
+        ),
+        "cfg.yaml:2:16: phi_tags: 'PatientName': CTP rule uses @LEN, which ctp_params does not define"
+    );
+    let message = error(
+        "phi_tags:\n  PatientName: \"CTP: @frobnicate(this)\"\n",
+        "cfg.yaml",
+    );
+    assert!(
+        message.starts_with("cfg.yaml:2:16: phi_tags: 'PatientName': CTP rule, column 1: "),
+        "{message}"
+    );
+    assert!(message.contains("frobnicate"), "{message}");
+    assert_eq!(
+        error("ctp_params:\n  \"@ROOT\": x\n", "cfg.yaml"),
+        "cfg.yaml:2:3: ctp_params: '@ROOT' is not a parameter name (letters, digits, _ and -; no @)"
+    );
 }

@@ -186,6 +186,12 @@ pub enum UserAction {
     Clean,
     /// `ROUND`: round ages and weights to a bucket.
     Round,
+    /// `CTP`: an RSNA CTP DicomAnonymizer rule, such as
+    /// `@if(this,isblank){@remove()}{@initials(this)}`, evaluated per
+    /// element with Gantry's keyed hashes and date offsets (SPEC §8).
+    /// `gantry ctp import` writes these for rules with no native action;
+    /// parameters (`@NAME`) come from `ctp_params`.
+    Ctp(String),
 }
 
 impl UserAction {
@@ -194,13 +200,13 @@ impl UserAction {
 
     /// The action names a configuration may use (plus the one-letter
     /// codes X, Z, D, K, C, U), for messages.
-    pub const NAMES: [&'static str; 11] = [
+    pub const NAMES: [&'static str; 12] = [
         "KEEP", "REMOVE", "EMPTY", "REPLACE", "SHIFT", "JITTER", "HASH", "UID", "DUMMY", "CLEAN",
-        "ROUND",
+        "ROUND", "CTP",
     ];
 
     /// The canonical name: `KEEP`, `REMOVE`, `EMPTY`, `REPLACE`, `SHIFT`,
-    /// `HASH`, `UID`, `DUMMY`, `CLEAN` or `ROUND`.
+    /// `HASH`, `UID`, `DUMMY`, `CLEAN`, `ROUND` or `CTP`.
     pub fn name(&self) -> &'static str {
         match self {
             UserAction::Keep => "KEEP",
@@ -213,11 +219,13 @@ impl UserAction {
             UserAction::Dummy => "DUMMY",
             UserAction::Clean => "CLEAN",
             UserAction::Round => "ROUND",
+            UserAction::Ctp(_) => "CTP",
         }
     }
 
     /// The action called `name` (ASCII case-insensitive, surrounding
-    /// spaces ignored), `REPLACE` with the default value.
+    /// spaces ignored), `REPLACE` with the default value. `CTP` has no
+    /// form without its rule text: `None`.
     pub fn from_name(name: &str) -> Option<UserAction> {
         let action = match name.trim().to_ascii_uppercase().as_str() {
             "KEEP" | "K" => UserAction::Keep,
@@ -240,6 +248,7 @@ impl fmt::Display for UserAction {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             UserAction::Replace(value) => write!(f, "REPLACE: {value}"),
+            UserAction::Ctp(rule) => write!(f, "CTP: {rule}"),
             other => f.write_str(other.name()),
         }
     }
