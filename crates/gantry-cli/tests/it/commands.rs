@@ -208,3 +208,19 @@ fn ctp_import_json_lists_the_stock_signatures_and_regions() {
             .all(|d| d["line"].as_u64().unwrap() >= 1 && d["column"].as_u64().unwrap() >= 1)
     );
 }
+
+#[test]
+fn a_closed_stdout_ends_the_command_quietly() {
+    let script = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/ctp/DicomPixelAnonymizer.script");
+    let tmp = tempfile::tempdir().unwrap();
+    // `gantry … | head -c0`: the reader is gone before anything is written.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let output = run(gantry(&tmp.path().join("s.db"))
+        .args(["ctp", "import", "--json"])
+        .arg(&script)
+        .stdout(writer));
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
