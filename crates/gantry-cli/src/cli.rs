@@ -288,6 +288,10 @@ struct ExportArgs {
     /// config's `export.transfer_syntax`. Lossless only.
     #[arg(long, value_name = "SYNTAX")]
     transfer_syntax: Option<String>,
+    /// The manifest's checksum of each written file: blake3 (default;
+    /// check with b3sum) or sha256 (sha256sum).
+    #[arg(long, value_name = "ALGORITHM", default_value = "blake3", value_parser = parse_checksum)]
+    checksum: gantry::Checksum,
     /// Seal the original values into each file (Encrypted Attributes
     /// Sequence) for `gantry recover`: with the project key (`--key`,
     /// AES-SIV) and/or for each `--recipient`.
@@ -572,6 +576,10 @@ fn status(needs_person: bool) -> ExitCode {
     }
 }
 
+fn parse_checksum(text: &str) -> Result<gantry::Checksum, String> {
+    gantry::Checksum::parse(text).ok_or_else(|| format!("'{text}' is not one of: blake3, sha256"))
+}
+
 fn write_new_file(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<()> {
     use std::io::Write;
     let mut file = std::fs::OpenOptions::new()
@@ -675,6 +683,7 @@ impl ExportArgs {
         }
         Ok(ExportOptions {
             transfer_syntax,
+            checksum: self.checksum,
             reversible,
             recipients,
             layout: self

@@ -114,8 +114,8 @@ pub struct ExportRecord {
     pub reason: Option<String>,
     /// File size.
     pub size: Option<u64>,
-    /// SHA-256 of the file, hex.
-    pub sha256: Option<String>,
+    /// Checksum of the file as `algorithm:hex` (`blake3:…`, `sha256:…`).
+    pub checksum: Option<String>,
     /// De-identified SOPInstanceUID.
     pub sop_instance_uid: Option<String>,
     /// De-identified StudyInstanceUID.
@@ -317,7 +317,7 @@ impl Store {
             let mut stmt = tx
                 .prepare_cached(
                     "INSERT OR REPLACE INTO exports (instance, root, path, status, reason, size,
-                        sha256, sop_instance_uid, study_instance_uid, series_instance_uid,
+                        checksum, sop_instance_uid, study_instance_uid, series_instance_uid,
                         patient_id, key_fingerprint)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
                 )
@@ -330,7 +330,7 @@ impl Store {
                     r.status.as_str(),
                     r.reason,
                     r.size.map(|s| s as i64),
-                    r.sha256,
+                    r.checksum,
                     r.sop_instance_uid,
                     r.study_instance_uid,
                     r.series_instance_uid,
@@ -356,7 +356,7 @@ impl Store {
         let e = |err| self.sql_error(err);
         let mut stmt = conn
             .prepare(
-                "SELECT x.instance, x.path, x.status, x.reason, x.size, x.sha256,
+                "SELECT x.instance, x.path, x.status, x.reason, x.size, x.checksum,
                         x.sop_instance_uid, x.study_instance_uid, x.series_instance_uid,
                         x.patient_id, x.key_fingerprint
                  FROM exports x JOIN instances i ON i.id = x.instance
@@ -374,7 +374,7 @@ impl Store {
                 status: ExportStatus::parse(&status),
                 reason: r.get(3).map_err(e)?,
                 size: r.get::<_, Option<i64>>(4).map_err(e)?.map(|s| s as u64),
-                sha256: r.get(5).map_err(e)?,
+                checksum: r.get(5).map_err(e)?,
                 sop_instance_uid: r.get(6).map_err(e)?,
                 study_instance_uid: r.get(7).map_err(e)?,
                 series_instance_uid: r.get(8).map_err(e)?,

@@ -322,7 +322,7 @@ mod tests {
             status,
             reason: reason.map(String::from),
             size: (status == ExportStatus::Written).then_some(100),
-            sha256: None,
+            checksum: None,
             sop_instance_uid: None,
             study_instance_uid: None,
             series_instance_uid: None,

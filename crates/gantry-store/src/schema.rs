@@ -9,7 +9,7 @@
 use rusqlite::Connection;
 
 /// Migration `i` takes the schema from version `i` to `i + 1`.
-pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
+pub(crate) const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5, V6];
 
 /// The newest schema version this build writes.
 pub(crate) const CURRENT_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -218,6 +218,14 @@ const V5: &str = r#"
 CREATE INDEX exports_root_path ON exports (root, path);
 "#;
 
+/// Version 6: the checksum of a written file names its algorithm
+/// (`blake3:…` by default, `sha256:…` on request); earlier rows were
+/// SHA-256 hex.
+const V6: &str = r#"
+ALTER TABLE exports RENAME COLUMN sha256 TO checksum;
+UPDATE exports SET checksum = 'sha256:' || checksum WHERE checksum IS NOT NULL;
+"#;
+
 /// Bring `conn` to [`CURRENT_VERSION`]. Returns the version found before.
 pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<i64, i64>> {
     let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
@@ -231,4 +239,36 @@ pub(crate) fn migrate(conn: &mut Connection) -> rusqlite::Result<Result<i64, i64
         tx.commit()?;
     }
     Ok(Ok(found))
+}
+
+#[cfg(test)]
+mod tests {
+    use rusqlite::Connection;
+
+    use super::*;
+
+    #[test]
+    fn version_6_names_the_algorithm_of_earlier_sha256_checksums() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("PRAGMA foreign_keys = OFF;").unwrap();
+        for sql in &MIGRATIONS[..5] {
+            conn.execute_batch(sql).unwrap();
+        }
+        conn.pragma_update(None, "user_version", 5).unwrap();
+        conn.execute_batch(
+            "INSERT INTO exports (instance, root, path, status, size, sha256)
+                 VALUES (1, '/out', 'a.dcm', 'written', 10, 'ab12'),
+                        (2, '/out', NULL, 'failed', NULL, NULL);",
+        )
+        .unwrap();
+        assert_eq!(migrate(&mut conn).unwrap(), Ok(5));
+        let rows: Vec<Option<String>> = conn
+            .prepare("SELECT checksum FROM exports ORDER BY instance")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(rows, vec![Some("sha256:ab12".to_owned()), None]);
+    }
 }

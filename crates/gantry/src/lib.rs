@@ -45,7 +45,7 @@ mod verify;
 
 pub use deid::{Deidentifier, KeySource, identifiers_of};
 pub use error::{Error, Result};
-pub use export::{ExportOptions, ExportReport};
+pub use export::{Checksum, ExportOptions, ExportReport};
 pub use ingest::{IngestOptions, IngestReport};
 pub use policy::policy_from_config;
 pub use progress::{NoProgress, Progress};

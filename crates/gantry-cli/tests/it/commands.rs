@@ -224,3 +224,52 @@ fn a_closed_stdout_ends_the_command_quietly() {
     assert_eq!(output.status.code(), Some(0));
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }
+
+#[test]
+fn export_checksum_sha256_matches_sha256sum() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = tmp.path().join("s.db");
+    let out = tmp.path().join("out");
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples");
+    let output = run(gantry(&session)
+        .args(["--quiet", "run"])
+        .arg(&samples)
+        .arg(&out)
+        .args(["--checksum", "sha256", "--json"]));
+    assert!(json(&output)["export"]["written"].as_u64().unwrap() > 0);
+    let csv = std::fs::read_to_string(out.join("manifest.csv")).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let (path_at, checksum_at) = (
+        header.iter().position(|h| *h == "path").unwrap(),
+        header.iter().position(|h| *h == "checksum").unwrap(),
+    );
+    let mut checked = 0;
+    for line in lines {
+        let fields: Vec<&str> = line.split(',').collect();
+        if fields[checksum_at].is_empty() {
+            continue;
+        }
+        // The independent oracle: coreutils' sha256sum.
+        let sum = std::process::Command::new("sha256sum")
+            .arg(out.join(fields[path_at]))
+            .output()
+            .unwrap();
+        let sum = String::from_utf8(sum.stdout).unwrap();
+        let hex = sum.split_whitespace().next().unwrap();
+        assert_eq!(fields[checksum_at], format!("sha256:{hex}"));
+        checked += 1;
+    }
+    assert!(checked > 0);
+    // An unknown algorithm is a usage error.
+    let output = run(gantry(&session)
+        .args(["export"])
+        .arg(tmp.path().join("o2"))
+        .args(["--checksum", "md5"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("'md5' is not one of: blake3, sha256"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}

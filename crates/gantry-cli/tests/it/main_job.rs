@@ -100,6 +100,8 @@ fn every_readable_input_is_written_or_quarantined_with_a_reason_and_verify_is_cl
     for f in files.iter().filter(|f| f["status"] == "written") {
         let bytes = std::fs::read(job.out.join(f["path"].as_str().unwrap())).unwrap();
         assert_eq!(f["size"].as_u64().unwrap(), bytes.len() as u64);
+        let expected = format!("blake3:{}", blake3::hash(&bytes).to_hex());
+        assert_eq!(f["checksum"].as_str(), Some(expected.as_str()));
     }
     // No source path in the manifest (it may hold PHI).
     let text = std::fs::read_to_string(job.out.join("manifest.csv")).unwrap();

@@ -1,6 +1,6 @@
 //! The export manifest: `manifest.csv` and `manifest.json` at the export
 //! root, listing every written file (path, de-identified UIDs, size,
-//! SHA-256) and every quarantined or failed instance with its reason.
+//! checksum as `algorithm:hex`) and every quarantined or failed instance with its reason.
 //! De-identified values only: no source path, no original value.
 
 use std::cell::RefCell;
@@ -35,7 +35,7 @@ pub(crate) fn write(store: &Store, root_path: &Path, root: &str) -> Result<()> {
     atomic_write_with(&root_path.join("manifest.csv"), |csv| {
         writeln!(
             csv,
-            "path,status,reason,size,sha256,patient_id,study_instance_uid,series_instance_uid,sop_instance_uid"
+            "path,status,reason,size,checksum,patient_id,study_instance_uid,series_instance_uid,sop_instance_uid"
         )?;
         let rows = store.for_each_export_under(root, |r| {
             let field = |v: Option<&str>| csv_field(v.unwrap_or_default());
@@ -46,7 +46,7 @@ pub(crate) fn write(store: &Store, root_path: &Path, root: &str) -> Result<()> {
                 r.status.as_str(),
                 field(r.reason.as_deref()),
                 r.size.map(|s| s.to_string()).unwrap_or_default(),
-                field(r.sha256.as_deref()),
+                field(r.checksum.as_deref()),
                 field(r.patient_id.as_deref()),
                 field(r.study_instance_uid.as_deref()),
                 field(r.series_instance_uid.as_deref()),

@@ -6,7 +6,8 @@
 //! from the source in 1 MiB pieces (or from the sidecar), and the
 //! de-identified elements that follow Pixel Data, if any. Pixels are never
 //! decoded here (SPEC §9 "splice"), and memory does not grow with their
-//! size. Everything is hashed (SHA-256) as it is written.
+//! size. Everything is hashed as it is written ([`Checksum`]: BLAKE3 by
+//! default, SHA-256 on request).
 //!
 //! The output goes to a temporary name beside its destination
 //! (`.<name>.gantry-tmp`) and is renamed into place once complete, so a
@@ -29,7 +30,9 @@ use dicom_object::meta::FileMetaTableBuilder;
 use dicom_transfer_syntax_registry::TransferSyntaxRegistry;
 use gantry_model::{PixelDataRef, PixelLocation};
 use gantry_store::Sidecar;
-use sha2::{Digest, Sha256};
+use sha2::Digest as _;
+
+use super::Checksum;
 
 /// UID identifying files written by Gantry (a `2.25.` UUID-derived UID).
 pub(crate) const IMPLEMENTATION_CLASS_UID: &str = "2.25.148972034877125012271618392127262474091";
@@ -43,7 +46,8 @@ const DEFLATED: &str = "1.2.840.10008.1.2.1.99";
 #[derive(Debug)]
 pub(crate) struct Written {
     pub(crate) size: u64,
-    pub(crate) sha256: String,
+    /// `algorithm:hex`, as in the manifest.
+    pub(crate) checksum: String,
 }
 
 /// Why a file could not be written (names locations, never values).
@@ -70,10 +74,43 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> WriteError + '_ {
     }
 }
 
+/// A running checksum of one of the [`Checksum`] algorithms.
+enum Hasher {
+    // Boxed: BLAKE3's state is ~2 KB, SHA-256's ~100 bytes.
+    Blake3(Box<blake3::Hasher>),
+    Sha256(sha2::Sha256),
+}
+
+impl Hasher {
+    fn new(checksum: Checksum) -> Self {
+        match checksum {
+            Checksum::Blake3 => Hasher::Blake3(Box::default()),
+            Checksum::Sha256 => Hasher::Sha256(sha2::Sha256::new()),
+        }
+    }
+
+    fn update(&mut self, bytes: &[u8]) {
+        match self {
+            Hasher::Blake3(hasher) => {
+                hasher.update(bytes);
+            }
+            Hasher::Sha256(hasher) => hasher.update(bytes),
+        }
+    }
+
+    /// `blake3:<hex>` or `sha256:<hex>`.
+    fn finish(self) -> String {
+        match self {
+            Hasher::Blake3(hasher) => format!("blake3:{}", hasher.finalize().to_hex()),
+            Hasher::Sha256(hasher) => format!("sha256:{}", gantry_store::hex(&hasher.finalize())),
+        }
+    }
+}
+
 /// A writer that hashes and counts what it writes.
 struct Hashing<W> {
     inner: W,
-    hasher: Sha256,
+    hasher: Hasher,
     size: u64,
 }
 
@@ -111,6 +148,7 @@ pub(crate) fn write_instance(
     header: &InMemDicomObject,
     transfer_syntax: &str,
     pixels: PixelOutput<'_>,
+    checksum: Checksum,
 ) -> Result<Written, WriteError> {
     let deflate = transfer_syntax == DEFLATED;
     let ts_uid = if deflate {
@@ -169,7 +207,7 @@ pub(crate) fn write_instance(
     let file = std::fs::File::create(&temp).map_err(io(&temp))?;
     let mut out = Hashing {
         inner: std::io::BufWriter::with_capacity(256 * 1024, file),
-        hasher: Sha256::new(),
+        hasher: Hasher::new(checksum),
         size: 0,
     };
     let result = (|| -> Result<(), WriteError> {
@@ -198,7 +236,7 @@ pub(crate) fn write_instance(
     })?;
     Ok(Written {
         size,
-        sha256: gantry_store::hex(&hasher.finalize()),
+        checksum: hasher.finish(),
     })
 }
 
@@ -372,7 +410,8 @@ mod tests {
     }
 
     #[test]
-    fn pixel_data_larger_than_a_copy_chunk_is_copied_whole() {
+    fn pixel_data_larger_than_a_copy_chunk_is_copied_whole_and_hashed() {
+        use sha2::Digest as _;
         let dir = tempfile::tempdir().unwrap();
         let source = dir.path().join("source.bin");
         // Two and a half chunks after 100 bytes of something else.
@@ -382,28 +421,37 @@ mod tests {
         let mut bytes = vec![0xAA; 100];
         bytes.extend_from_slice(&value);
         std::fs::write(&source, &bytes).unwrap();
-        let dest = dir.path().join("out.dcm");
         let pixels = native(100, value.len() as u64);
-        let written = write_instance(
-            &dest,
-            &header(),
-            EXPLICIT_VR_LE,
-            PixelOutput::Splice {
-                pixels: &pixels,
-                source_path: &source,
-                sidecar: None,
-            },
-        )
-        .unwrap();
-        let out = std::fs::read(&dest).unwrap();
-        assert_eq!(written.size, out.len() as u64);
-        assert_eq!(written.sha256, gantry_store::hex(&Sha256::digest(&out)));
-        assert!(out.ends_with(&value));
-        let obj = dicom_object::from_reader(&out[128..]).unwrap();
-        assert_eq!(
-            obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap(),
-            value
-        );
+        for checksum in [Checksum::Blake3, Checksum::Sha256] {
+            let dest = dir.path().join(format!("{}.dcm", checksum.as_str()));
+            let written = write_instance(
+                &dest,
+                &header(),
+                EXPLICIT_VR_LE,
+                PixelOutput::Splice {
+                    pixels: &pixels,
+                    source_path: &source,
+                    sidecar: None,
+                },
+                checksum,
+            )
+            .unwrap();
+            let out = std::fs::read(&dest).unwrap();
+            assert_eq!(written.size, out.len() as u64);
+            let expected = match checksum {
+                Checksum::Blake3 => format!("blake3:{}", blake3::hash(&out).to_hex()),
+                Checksum::Sha256 => {
+                    format!("sha256:{}", gantry_store::hex(&sha2::Sha256::digest(&out)))
+                }
+            };
+            assert_eq!(written.checksum, expected);
+            assert!(out.ends_with(&value));
+            let obj = dicom_object::from_reader(&out[128..]).unwrap();
+            assert_eq!(
+                obj.element(tags::PIXEL_DATA).unwrap().to_bytes().unwrap(),
+                value
+            );
+        }
     }
 
     #[test]
@@ -423,6 +471,7 @@ mod tests {
                 source_path: &source,
                 sidecar: None,
             },
+            Checksum::Blake3,
         )
         .unwrap_err();
         assert_eq!(
