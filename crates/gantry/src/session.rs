@@ -218,10 +218,20 @@ impl Session {
         options: &ExportOptions,
         progress: &dyn Progress,
     ) -> Result<ExportReport> {
+        let report = export::export(self.store()?, deid, out, options, progress, None)?;
+        self.append_export_event(deid, out, options, &report)?;
+        Ok(report)
+    }
+
+    fn append_export_event(
+        &mut self,
+        deid: &Deidentifier,
+        out: &Path,
+        options: &ExportOptions,
+        report: &ExportReport,
+    ) -> Result<()> {
         let applied = crate::report::Applied::new(deid, options, self.config_hash.as_deref());
-        let store = self.store()?;
-        let report = export::export(store, deid, out, options, progress)?;
-        store.append_event(
+        self.store()?.append_event(
             "export",
             &serde_json::json!({
                 "root": absolute_root(out),
@@ -241,7 +251,7 @@ impl Session {
                 })),
             }),
         )?;
-        Ok(report)
+        Ok(())
     }
 
     /// Re-scan an export for anything identifying (SPEC §11).
@@ -276,10 +286,14 @@ impl Session {
     }
 
     /// The main job: ingest → audit → anonymize → redact → export → verify
-    /// (SPEC §1), run as ingest → redact → audit + anonymize → export →
-    /// verify: the redaction decisions depend on nothing audit or anonymize
-    /// do, and deciding them first lets the audit report only the images no
-    /// rule covers; audit and anonymize share one pass over the plans.
+    /// (SPEC §1), run as ingest → redact → export (with audit and
+    /// anonymize) → verify: the redaction decisions depend on nothing audit
+    /// or anonymize do, and deciding them first lets the audit report only
+    /// the images no rule covers; export plans every instance anyway, so
+    /// the audit's findings and the anonymize counts are taken from those
+    /// plans — each instance is decoded and planned once. The findings are
+    /// the same as `gantry audit`'s, and instances an earlier run wrote are
+    /// planned for the audit too. Events: audit, anonymize, then export.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
@@ -299,11 +313,22 @@ impl Session {
         // plans (each instance decoded and planned once).
         let redact = self.redact(redactor, progress)?;
         let config_hash = self.config_hash.clone();
+        // Audit and anonymize come from export's own plans (each instance
+        // decoded and planned once); their events precede export's.
+        let mut sink = export::AuditSink::default();
+        let export = export::export(
+            self.store()?,
+            &deid,
+            out,
+            export_options,
+            progress,
+            Some(&mut sink),
+        )?;
         let store = self.store()?;
-        let (audit, anonymize) = plan_pass(store, &deid, progress, Pass::Both)?;
-        append_audit_event(store, &audit, config_hash.as_deref())?;
-        append_anonymize_event(store, &anonymize, config_hash.as_deref())?;
-        let export = self.export(&deid, out, export_options, progress)?;
+        append_audit_event(store, &sink.audit, config_hash.as_deref())?;
+        append_anonymize_event(store, &sink.anonymize, config_hash.as_deref())?;
+        self.append_export_event(&deid, out, export_options, &export)?;
+        let (audit, anonymize) = (sink.audit, sink.anonymize);
         let verify = self.verify(out, progress)?;
         Ok(RunReport {
             ingest,
@@ -330,20 +355,17 @@ enum Pass {
     Audit,
     /// Counts of the plans.
     Anonymize,
-    /// Both (the main job).
-    Both,
 }
 
 impl Pass {
     fn audits(self) -> bool {
-        matches!(self, Pass::Audit | Pass::Both)
+        self == Pass::Audit
     }
 
     fn phase(self) -> &'static str {
         match self {
             Pass::Audit => "audit",
             Pass::Anonymize => "anonymize",
-            Pass::Both => "audit+anonymize",
         }
     }
 }
@@ -351,7 +373,7 @@ impl Pass {
 /// One instance after planning: its findings (when auditing) and its
 /// plan's counts (operations, invalid dates), `None` when no plan could be
 /// made.
-type Planned = (InstanceId, Vec<FindingRow>, Option<(u64, u64)>);
+pub(crate) type Planned = (InstanceId, Vec<FindingRow>, Option<(u64, u64)>);
 
 /// Decode and plan every instance once (never applying the plan: audit
 /// and anonymize only look at it), page by page; with `pass.audits()`,
@@ -396,14 +418,7 @@ fn plan_pass(
         );
         stored?;
         for (id, findings, counted) in planned {
-            report.instances += 1;
-            match counted {
-                Some((operations, invalid_dates)) => {
-                    report.operations += operations;
-                    report.invalid_dates += invalid_dates;
-                }
-                None => report.failed += 1,
-            }
+            count_plan(&mut report, counted);
             if pass.audits() {
                 pending.push((id, findings));
             }
@@ -414,46 +429,95 @@ fn plan_pass(
     Ok((summary, report))
 }
 
+/// Count one instance's plan into the anonymize report.
+fn count_plan(report: &mut AnonymizeReport, counted: Option<(u64, u64)>) {
+    report.instances += 1;
+    match counted {
+        Some((operations, invalid_dates)) => {
+            report.operations += operations;
+            report.invalid_dates += invalid_dates;
+        }
+        None => report.failed += 1,
+    }
+}
+
 /// Plan one instance and, when auditing, inspect it.
 fn plan_one(deid: &Deidentifier, candidate: &Candidate, pass: Pass, covered: bool) -> Planned {
+    if pass.audits() {
+        return plan_for_audit(deid, candidate, covered);
+    }
+    match deid.plan_only(candidate) {
+        Ok((_, plan, _)) => (
+            candidate.id,
+            Vec::new(),
+            Some((plan.ops.len() as u64, plan.invalid_dates.len() as u64)),
+        ),
+        Err(_) => (candidate.id, Vec::new(), None),
+    }
+}
+
+/// Plan one instance and inspect it.
+pub(crate) fn plan_for_audit(deid: &Deidentifier, candidate: &Candidate, covered: bool) -> Planned {
     match deid.plan_only(candidate) {
         Ok((original, plan, identifiers)) => {
-            let counted = Some((plan.ops.len() as u64, plan.invalid_dates.len() as u64));
-            let findings = if pass.audits() {
-                let context = gantry_privacy::InspectContext {
-                    identifiers: &identifiers,
-                    redaction_rule: covered,
-                };
-                gantry_privacy::inspect(&original, &plan, &context)
-                    .into_iter()
-                    .map(|f| FindingRow {
-                        path: f.path,
-                        tag: f.tag,
-                        rule: f.rule,
-                        action: f.action,
-                        preview: f.preview,
-                    })
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            (candidate.id, findings, counted)
+            audited(candidate.id, &original, &plan, &identifiers, covered)
         }
-        Err(reason) => {
-            let findings = if pass.audits() {
-                vec![FindingRow {
-                    path: String::new(),
-                    tag: String::new(),
-                    rule: "unreadable".into(),
-                    action: "review".into(),
-                    preview: reason,
-                }]
-            } else {
-                Vec::new()
-            };
-            (candidate.id, findings, None)
-        }
+        Err(reason) => unreadable(candidate.id, reason),
     }
+}
+
+/// The findings and counts of an instance planned from `original`.
+pub(crate) fn audited(
+    id: InstanceId,
+    original: &dicom_object::InMemDicomObject,
+    plan: &gantry_privacy::Plan,
+    identifiers: &gantry_privacy::clean::Identifiers,
+    covered: bool,
+) -> Planned {
+    let context = gantry_privacy::InspectContext {
+        identifiers,
+        redaction_rule: covered,
+    };
+    let findings = gantry_privacy::inspect(original, plan, &context)
+        .into_iter()
+        .map(|f| FindingRow {
+            path: f.path,
+            tag: f.tag,
+            rule: f.rule,
+            action: f.action,
+            preview: f.preview,
+        })
+        .collect();
+    let counted = Some((plan.ops.len() as u64, plan.invalid_dates.len() as u64));
+    (id, findings, counted)
+}
+
+/// An instance no plan could be made for: one `unreadable` finding with
+/// the reason (which names no value).
+pub(crate) fn unreadable(id: InstanceId, reason: String) -> Planned {
+    let finding = FindingRow {
+        path: String::new(),
+        tag: String::new(),
+        rule: "unreadable".into(),
+        action: "review".into(),
+        preview: reason,
+    };
+    (id, vec![finding], None)
+}
+
+/// Store a page's findings and count its plans into `sink` (the main
+/// job's audit, made from export's plans).
+pub(crate) fn collect_planned(
+    store: &mut Store,
+    sink: &mut crate::export::AuditSink,
+    planned: impl Iterator<Item = Planned>,
+) -> Result<()> {
+    let mut batch = Vec::new();
+    for (id, findings, counted) in planned {
+        count_plan(&mut sink.anonymize, counted);
+        batch.push((id, findings));
+    }
+    store_findings(store, &mut sink.audit, &batch)
 }
 
 /// The instances of `page` whose pixels a recorded redaction covers: a

@@ -133,6 +133,19 @@ pub struct ExportReport {
 struct Prepared {
     candidate: Candidate,
     outcome: std::result::Result<Ready, (ExportStatus, String)>,
+    /// With an [`AuditSink`]: the instance's audit findings and plan
+    /// counts, from the plan export made anyway.
+    audited: Option<crate::session::Planned>,
+}
+
+/// What `run` learns from export's own plans: the audit's findings and the
+/// anonymize step's counts, so that the main job plans each instance once
+/// (SPEC §13). Every selected instance is audited, including those an
+/// earlier run already wrote (planned, not rewritten).
+#[derive(Default)]
+pub(crate) struct AuditSink {
+    pub(crate) audit: crate::AuditReport,
+    pub(crate) anonymize: crate::AnonymizeReport,
 }
 
 struct Ready {
@@ -149,6 +162,7 @@ pub(crate) fn export(
     out: &Path,
     options: &ExportOptions,
     progress: &dyn Progress,
+    mut audit: Option<&mut AuditSink>,
 ) -> Result<ExportReport> {
     layout::validate(&options.layout).map_err(|e| Error::Usage(e.to_string()))?;
     if options.reversible
@@ -187,6 +201,7 @@ pub(crate) fn export(
         let ids: Vec<_> = page.iter().map(|c| c.id).collect();
         let written_before = store.written_under(&root, &ids)?;
         let mut todo = Vec::with_capacity(page.len());
+        let mut skipped = Vec::new();
         for candidate in page {
             match written_before.get(&candidate.id) {
                 Some((path, size))
@@ -194,6 +209,7 @@ pub(crate) fn export(
                 {
                     report.skipped_existing += 1;
                     progress.advance(1);
+                    skipped.push(candidate);
                 }
                 _ => todo.push(candidate),
             }
@@ -201,12 +217,28 @@ pub(crate) fn export(
 
         // (1) de-identify in parallel.
         let redactions = store.redactions_for(&ids)?;
-        let prepared: Vec<Prepared> = todo
+        let auditing = audit.is_some();
+        let covered = |id: &gantry_model::InstanceId| {
+            redactions
+                .get(id)
+                .is_some_and(|r| !r.regions.is_empty() || r.outside == 0)
+        };
+        let mut prepared: Vec<Prepared> = todo
             .into_par_iter()
             .map(|candidate| {
                 let redaction = redactions.get(&candidate.id);
-                let outcome = deid
-                    .run(&candidate)
+                let run = deid.run(&candidate);
+                let audited = auditing.then(|| match &run {
+                    Ok((original, _, plan, identifiers)) => crate::session::audited(
+                        candidate.id,
+                        original,
+                        plan,
+                        identifiers,
+                        covered(&candidate.id),
+                    ),
+                    Err(reason) => crate::session::unreadable(candidate.id, reason.clone()),
+                });
+                let outcome = run
                     .map_err(|reason| (ExportStatus::Failed, reason))
                     .and_then(|(original, mut deidentified, plan, identifiers)| {
                         let blank = blanking(&candidate, redaction, clean_pixel_data)
@@ -227,9 +259,27 @@ pub(crate) fn export(
                             blank,
                         })
                     });
-                Prepared { candidate, outcome }
+                Prepared {
+                    candidate,
+                    outcome,
+                    audited,
+                }
             })
             .collect();
+        if let Some(sink) = audit.as_deref_mut() {
+            // Instances written before are planned for the audit only.
+            let earlier: Vec<crate::session::Planned> = skipped
+                .par_iter()
+                .map(|candidate| {
+                    crate::session::plan_for_audit(deid, candidate, covered(&candidate.id))
+                })
+                .collect();
+            let planned = prepared
+                .iter_mut()
+                .filter_map(|p| p.audited.take())
+                .chain(earlier);
+            crate::session::collect_planned(store, sink, planned)?;
+        }
 
         // (2) claim paths in id order; --safe re-inspection. Claims of
         // earlier pages and runs are in the session (recorded at (4)); this
@@ -237,7 +287,10 @@ pub(crate) fn export(
         let mut to_write = Vec::with_capacity(prepared.len());
         let mut records = Vec::new();
         let mut claimed: HashMap<String, i64> = HashMap::new();
-        for Prepared { candidate, outcome } in prepared {
+        for Prepared {
+            candidate, outcome, ..
+        } in prepared
+        {
             let owner = match &outcome {
                 Ok(ready) => match claimed.get(&ready.path) {
                     Some(&owner) => Some(owner),
