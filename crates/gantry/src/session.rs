@@ -184,15 +184,7 @@ impl Session {
         let config_hash = self.config_hash.clone();
         let store = self.store()?;
         let report = redaction::redact(store, redactor, progress)?;
-        store.append_event(
-            "redact",
-            &serde_json::json!({
-                "instances": report.instances, "matched": report.matched,
-                "redacted": report.redacted, "uncovered": report.uncovered,
-                "regions_outside": report.regions_outside, "by_rule": report.by_rule,
-                "config_hash": config_hash,
-            }),
-        )?;
+        append_redact_event(store, &report, config_hash.as_deref())?;
         Ok(report)
     }
 
@@ -286,14 +278,14 @@ impl Session {
     }
 
     /// The main job: ingest → audit → anonymize → redact → export → verify
-    /// (SPEC §1), run as ingest → redact → export (with audit and
-    /// anonymize) → verify: the redaction decisions depend on nothing audit
-    /// or anonymize do, and deciding them first lets the audit report only
-    /// the images no rule covers; export plans every instance anyway, so
-    /// the audit's findings and the anonymize counts are taken from those
-    /// plans — each instance is decoded and planned once. The findings are
-    /// the same as `gantry audit`'s, and instances an earlier run wrote are
-    /// planned for the audit too. Events: audit, anonymize, then export.
+    /// (SPEC §1), run as ingest → export → verify, export deciding each
+    /// instance's redaction, audit findings and plan counts from the header
+    /// it decodes and the plan it makes anyway: each instance is decoded
+    /// and planned once (SPEC §13). The decisions, findings and counts are
+    /// those `redact`, `audit` and `anonymize` make (redaction first, so
+    /// the audit knows which images a rule covers); instances an earlier
+    /// run wrote are decided and planned too. The audit log gets the
+    /// steps' events in their order: redact, audit, anonymize, export.
     #[allow(clippy::too_many_arguments)]
     pub fn run(
         &mut self,
@@ -311,11 +303,12 @@ impl Session {
         // Redaction decisions first, so that the audit knows which images
         // a rule covers; then audit and anonymize in one pass over the
         // plans (each instance decoded and planned once).
-        let redact = self.redact(redactor, progress)?;
         let config_hash = self.config_hash.clone();
-        // Audit and anonymize come from export's own plans (each instance
-        // decoded and planned once); their events precede export's.
-        let mut sink = export::AuditSink::default();
+        // Redaction decisions, the audit's findings and the anonymize
+        // counts come from export's own decoded headers and plans (each
+        // instance decoded and planned once); their events precede
+        // export's, in the order of the steps.
+        let mut sink = export::RunSink::new(redactor);
         let export = export::export(
             self.store()?,
             &deid,
@@ -325,10 +318,12 @@ impl Session {
             Some(&mut sink),
         )?;
         let store = self.store()?;
+        store.replace_redactions(&sink.redactions)?;
+        append_redact_event(store, &sink.redact, config_hash.as_deref())?;
         append_audit_event(store, &sink.audit, config_hash.as_deref())?;
         append_anonymize_event(store, &sink.anonymize, config_hash.as_deref())?;
         self.append_export_event(&deid, out, export_options, &export)?;
-        let (audit, anonymize) = (sink.audit, sink.anonymize);
+        let (redact, audit, anonymize) = (sink.redact, sink.audit, sink.anonymize);
         let verify = self.verify(out, progress)?;
         Ok(RunReport {
             ingest,
@@ -509,7 +504,7 @@ pub(crate) fn unreadable(id: InstanceId, reason: String) -> Planned {
 /// job's audit, made from export's plans).
 pub(crate) fn collect_planned(
     store: &mut Store,
-    sink: &mut crate::export::AuditSink,
+    sink: &mut crate::export::RunSink<'_>,
     planned: impl Iterator<Item = Planned>,
 ) -> Result<()> {
     let mut batch = Vec::new();
@@ -561,6 +556,23 @@ fn count(counts: &mut BTreeMap<String, u64>, key: &str) {
             counts.insert(key.to_owned(), 1);
         }
     }
+}
+
+fn append_redact_event(
+    store: &mut Store,
+    report: &RedactReport,
+    config_hash: Option<&str>,
+) -> Result<()> {
+    store.append_event(
+        "redact",
+        &serde_json::json!({
+            "instances": report.instances, "matched": report.matched,
+            "redacted": report.redacted, "uncovered": report.uncovered,
+            "regions_outside": report.regions_outside, "by_rule": report.by_rule,
+            "config_hash": config_hash,
+        }),
+    )?;
+    Ok(())
 }
 
 fn append_audit_event(

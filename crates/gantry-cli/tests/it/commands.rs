@@ -273,3 +273,42 @@ fn export_checksum_sha256_matches_sha256sum() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// `run` decides redactions, findings and plan counts inside its export;
+/// the separate steps, run afterwards on the same session, agree.
+#[test]
+fn run_decides_what_the_separate_steps_decide() {
+    let tmp = tempfile::tempdir().unwrap();
+    let session = tmp.path().join("s.db");
+    let samples = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../samples");
+    let config = samples.join("gantry.yaml");
+    let key = tmp.path().join("k.key");
+    run(gantry(&session).args(["key", "new"]).arg(&key));
+    let output = run(gantry(&session)
+        .args(["--quiet", "run"])
+        .arg(&samples)
+        .arg(tmp.path().join("out"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--key")
+        .arg(&key)
+        .arg("--json"));
+    let report = json(&output);
+    assert!(
+        report["redact"]["redacted"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+    let step = |args: &[&str]| {
+        json(&run(gantry(&session)
+            .arg("--quiet")
+            .args(args)
+            .arg("--config")
+            .arg(&config)
+            .arg("--key")
+            .arg(&key)
+            .arg("--json")))
+    };
+    assert_eq!(step(&["redact"]), report["redact"]);
+    assert_eq!(step(&["audit"]), report["audit"]);
+    assert_eq!(step(&["anonymize"]), report["anonymize"]);
+}

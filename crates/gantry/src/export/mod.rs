@@ -133,19 +133,35 @@ pub struct ExportReport {
 struct Prepared {
     candidate: Candidate,
     outcome: std::result::Result<Ready, (ExportStatus, String)>,
-    /// With an [`AuditSink`]: the instance's audit findings and plan
-    /// counts, from the plan export made anyway.
-    audited: Option<crate::session::Planned>,
+    /// With a [`RunSink`]: the instance's redaction decision, audit
+    /// findings and plan counts, from the header export decoded anyway.
+    decided: Option<(crate::redaction::Decision, crate::session::Planned)>,
 }
 
-/// What `run` learns from export's own plans: the audit's findings and the
-/// anonymize step's counts, so that the main job plans each instance once
-/// (SPEC §13). Every selected instance is audited, including those an
-/// earlier run already wrote (planned, not rewritten).
-#[derive(Default)]
-pub(crate) struct AuditSink {
+/// What `run` decides inside export, from export's own decoded headers and
+/// plans, so that the main job decodes and plans each instance once (SPEC
+/// §13): the redaction decisions (recorded at the end, as `redact` records
+/// them), the audit's findings and the anonymize step's counts. Every
+/// selected instance is decided, including those an earlier run already
+/// wrote (planned, not rewritten).
+pub(crate) struct RunSink<'r> {
+    pub(crate) redactor: &'r crate::redaction::Redactor,
+    pub(crate) redact: crate::redaction::RedactReport,
+    pub(crate) redactions: Vec<gantry_store::RedactionRow>,
     pub(crate) audit: crate::AuditReport,
     pub(crate) anonymize: crate::AnonymizeReport,
+}
+
+impl<'r> RunSink<'r> {
+    pub(crate) fn new(redactor: &'r crate::redaction::Redactor) -> Self {
+        RunSink {
+            redactor,
+            redact: Default::default(),
+            redactions: Vec::new(),
+            audit: Default::default(),
+            anonymize: Default::default(),
+        }
+    }
 }
 
 struct Ready {
@@ -162,7 +178,7 @@ pub(crate) fn export(
     out: &Path,
     options: &ExportOptions,
     progress: &dyn Progress,
-    mut audit: Option<&mut AuditSink>,
+    mut sink: Option<&mut RunSink<'_>>,
 ) -> Result<ExportReport> {
     layout::validate(&options.layout).map_err(|e| Error::Usage(e.to_string()))?;
     if options.reversible
@@ -216,28 +232,41 @@ pub(crate) fn export(
         }
 
         // (1) de-identify in parallel.
-        let redactions = store.redactions_for(&ids)?;
-        let auditing = audit.is_some();
-        let covered = |id: &gantry_model::InstanceId| {
-            redactions
-                .get(id)
-                .is_some_and(|r| !r.regions.is_empty() || r.outside == 0)
+        let redactor = sink.as_ref().map(|sink| sink.redactor);
+        // Recorded by `redact`, unless this is `run`, which decides here.
+        let recorded = match redactor {
+            None => store.redactions_for(&ids)?,
+            Some(_) => HashMap::new(),
+        };
+        let covers = |row: Option<&gantry_store::RedactionRow>| {
+            row.is_some_and(|r| !r.regions.is_empty() || r.outside == 0)
         };
         let mut prepared: Vec<Prepared> = todo
             .into_par_iter()
             .map(|candidate| {
-                let redaction = redactions.get(&candidate.id);
                 let run = deid.run(&candidate);
-                let audited = auditing.then(|| match &run {
-                    Ok((original, _, plan, identifiers)) => crate::session::audited(
-                        candidate.id,
-                        original,
-                        plan,
-                        identifiers,
-                        covered(&candidate.id),
+                let decided = redactor.map(|redactor| match &run {
+                    Ok((original, _, plan, identifiers)) => {
+                        let decision = crate::redaction::decide(redactor, &candidate, original);
+                        let covered = covers(decision.row());
+                        let planned = crate::session::audited(
+                            candidate.id,
+                            original,
+                            plan,
+                            identifiers,
+                            covered,
+                        );
+                        (decision, planned)
+                    }
+                    Err(reason) => (
+                        crate::redaction::Decision::Failed,
+                        crate::session::unreadable(candidate.id, reason.clone()),
                     ),
-                    Err(reason) => crate::session::unreadable(candidate.id, reason.clone()),
                 });
+                let redaction = match &decided {
+                    Some((decision, _)) => decision.row(),
+                    None => recorded.get(&candidate.id),
+                };
                 let outcome = run
                     .map_err(|reason| (ExportStatus::Failed, reason))
                     .and_then(|(original, mut deidentified, plan, identifiers)| {
@@ -262,23 +291,45 @@ pub(crate) fn export(
                 Prepared {
                     candidate,
                     outcome,
-                    audited,
+                    decided,
                 }
             })
             .collect();
-        if let Some(sink) = audit.as_deref_mut() {
-            // Instances written before are planned for the audit only.
-            let earlier: Vec<crate::session::Planned> = skipped
+        if let Some(sink) = sink.as_deref_mut() {
+            // Instances written before are decided and planned, not
+            // rewritten.
+            let earlier: Vec<_> = skipped
                 .par_iter()
-                .map(|candidate| {
-                    crate::session::plan_for_audit(deid, candidate, covered(&candidate.id))
+                .map(|candidate| match deid.plan_only(candidate) {
+                    Ok((original, plan, identifiers)) => {
+                        let decision =
+                            crate::redaction::decide(sink.redactor, candidate, &original);
+                        let covered = covers(decision.row());
+                        let planned = crate::session::audited(
+                            candidate.id,
+                            &original,
+                            &plan,
+                            &identifiers,
+                            covered,
+                        );
+                        (decision, planned)
+                    }
+                    Err(reason) => (
+                        crate::redaction::Decision::Failed,
+                        crate::session::unreadable(candidate.id, reason),
+                    ),
                 })
                 .collect();
-            let planned = prepared
+            let mut planned = Vec::with_capacity(prepared.len() + earlier.len());
+            for (decision, one) in prepared
                 .iter_mut()
-                .filter_map(|p| p.audited.take())
-                .chain(earlier);
-            crate::session::collect_planned(store, sink, planned)?;
+                .filter_map(|p| p.decided.take())
+                .chain(earlier)
+            {
+                crate::redaction::tally(&mut sink.redact, &mut sink.redactions, decision);
+                planned.push(one);
+            }
+            crate::session::collect_planned(store, sink, planned.into_iter())?;
         }
 
         // (2) claim paths in id order; --safe re-inspection. Claims of

@@ -196,73 +196,14 @@ pub(crate) fn redact(
             .map(|candidate| {
                 let decision = match candidate.header.decode() {
                     Err(_) => Decision::Failed,
-                    Ok(header) => match redactor.rule_for(&header) {
-                        None => Decision::NoRule {
-                            burned_in: gantry_privacy::likely_burned_in(
-                                candidate.burned_in_annotation.as_deref(),
-                                candidate.modality.as_deref(),
-                            ),
-                        },
-                        Some(rule) => {
-                            let (rows_n, columns_n) = geometry(&header);
-                            let mut rects = Vec::new();
-                            let mut outside = 0u32;
-                            for region in &rule.regions {
-                                match region.place(rows_n, columns_n) {
-                                    Placement::Outside => outside += 1,
-                                    placement => {
-                                        if let Some(rect) = placement.rect() {
-                                            rects.push(rect.to_gantry());
-                                        }
-                                    }
-                                }
-                            }
-                            Decision::Rule(RedactionRow {
-                                instance: candidate.id,
-                                rule: rule.origin.to_string(),
-                                regions: rects,
-                                frames: None,
-                                outside,
-                            })
-                        }
-                    },
+                    Ok(header) => decide(redactor, candidate, &header),
                 };
                 progress.advance(1);
-                (candidate, decision)
-            })
-            .map(|(candidate, decision)| match decision {
-                // A rule whose regions all miss the image covers nothing.
-                Decision::Rule(row) if row.regions.is_empty() && row.outside > 0 => {
-                    Decision::Missed {
-                        row,
-                        burned_in: gantry_privacy::likely_burned_in(
-                            candidate.burned_in_annotation.as_deref(),
-                            candidate.modality.as_deref(),
-                        ),
-                    }
-                }
-                other => other,
+                decision
             })
             .collect();
         for decision in decided {
-            report.instances += 1;
-            match decision {
-                Decision::Failed => report.failed += 1,
-                Decision::NoRule { burned_in } => report.uncovered += u64::from(burned_in),
-                Decision::Missed { row, burned_in } => {
-                    report.regions_outside += u64::from(row.outside);
-                    report.uncovered += u64::from(burned_in);
-                }
-                Decision::Rule(row) => {
-                    report.matched += 1;
-                    report.regions_outside += u64::from(row.outside);
-                    if !row.regions.is_empty() {
-                        report.redacted += 1;
-                    }
-                    *report.by_rule.entry(row.rule.clone()).or_default() += 1;
-                    rows.push(row);
-                }
-            }
+            tally(&mut report, &mut rows, decision);
         }
     }
     store.replace_redactions(&rows)?;
@@ -270,11 +211,99 @@ pub(crate) fn redact(
     Ok(report)
 }
 
-enum Decision {
+/// The redaction of one instance, decided from its header: the first rule
+/// that matches (config machines, then the knowledge base), its regions
+/// placed on the image.
+pub(crate) fn decide(
+    redactor: &Redactor,
+    candidate: &gantry_store::Candidate,
+    header: &InMemDicomObject,
+) -> Decision {
+    let burned_in = || {
+        gantry_privacy::likely_burned_in(
+            candidate.burned_in_annotation.as_deref(),
+            candidate.modality.as_deref(),
+        )
+    };
+    let Some(rule) = redactor.rule_for(header) else {
+        return Decision::NoRule {
+            burned_in: burned_in(),
+        };
+    };
+    let (rows_n, columns_n) = geometry(header);
+    let mut rects = Vec::new();
+    let mut outside = 0u32;
+    for region in &rule.regions {
+        match region.place(rows_n, columns_n) {
+            Placement::Outside => outside += 1,
+            placement => {
+                if let Some(rect) = placement.rect() {
+                    rects.push(rect.to_gantry());
+                }
+            }
+        }
+    }
+    let row = RedactionRow {
+        instance: candidate.id,
+        rule: rule.origin.to_string(),
+        regions: rects,
+        frames: None,
+        outside,
+    };
+    // A rule whose regions all miss the image covers nothing.
+    if row.regions.is_empty() && row.outside > 0 {
+        Decision::Missed {
+            row,
+            burned_in: burned_in(),
+        }
+    } else {
+        Decision::Rule(row)
+    }
+}
+
+/// Count a decision into `report`; the rows to record go to `rows`.
+pub(crate) fn tally(report: &mut RedactReport, rows: &mut Vec<RedactionRow>, decision: Decision) {
+    report.instances += 1;
+    match decision {
+        Decision::Failed => report.failed += 1,
+        Decision::NoRule { burned_in } => report.uncovered += u64::from(burned_in),
+        Decision::Missed { row, burned_in } => {
+            report.regions_outside += u64::from(row.outside);
+            report.uncovered += u64::from(burned_in);
+        }
+        Decision::Rule(row) => {
+            report.matched += 1;
+            report.regions_outside += u64::from(row.outside);
+            if !row.regions.is_empty() {
+                report.redacted += 1;
+            }
+            *report.by_rule.entry(row.rule.clone()).or_default() += 1;
+            rows.push(row);
+        }
+    }
+}
+
+/// What `redact` decided for one instance.
+pub(crate) enum Decision {
+    /// The header could not be read.
     Failed,
+    /// No rule matches.
     NoRule { burned_in: bool },
+    /// A rule matches, but all its regions fall outside the image (not
+    /// recorded: it covers nothing).
     Missed { row: RedactionRow, burned_in: bool },
+    /// A rule matches: recorded; export blanks its regions.
     Rule(RedactionRow),
+}
+
+impl Decision {
+    /// The row export and the audit go by: a recorded rule's.
+    pub(crate) fn row(&self) -> Option<&RedactionRow> {
+        match self {
+            Decision::Rule(row) => Some(row),
+            _ => None,
+        }
+    }
 }
 
 /// Rows and Columns of an image (0 when absent: every region is outside).
