@@ -39,7 +39,7 @@ fn a_session_from_a_newer_gantry_is_refused() {
     drop(conn);
     let error = Store::open(&path).unwrap_err().to_string();
     assert!(
-        error.contains("has schema version 99, newer than this build's 5"),
+        error.contains("has schema version 99, newer than this build's 6"),
         "{error}"
     );
 }
