@@ -194,6 +194,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Remove from a finished session everything that identifies its
+    /// sources: original headers, findings, source paths, patient, study
+    /// and series identifiers, UIDs, device serials and the pixel sidecar.
+    /// Counts, export records, redaction decisions, configs and the audit
+    /// log stay (examine, report and mapping still work); steps that need
+    /// the sources refuse afterwards. Irreversible: needs --yes.
+    Purge {
+        /// Yes, purge: this cannot be undone.
+        #[arg(long)]
+        yes: bool,
+        /// Print one JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -550,6 +564,22 @@ pub(crate) fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let text = session.scaffold_config(&inventory)?;
             write_new_file(&path, text.as_bytes())?;
             output::line(format_args!("wrote {}", path.display()))?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Purge { yes, json } => {
+            if !yes {
+                anyhow::bail!(
+                    "purge removes the sources' data from {} for good: run it again with --yes",
+                    cli.session.display()
+                );
+            }
+            let stats = session.purge()?;
+            output::json_or(&stats, json, || {
+                format!(
+                    "purge: {} files, {} instances; {} sidecar bytes deleted",
+                    stats.files, stats.instances, stats.sidecar_bytes
+                )
+            })?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Compact { json } => {

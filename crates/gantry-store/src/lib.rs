@@ -26,6 +26,7 @@ mod deid;
 mod error;
 mod findings;
 mod inventory;
+mod purge;
 mod redaction;
 mod report;
 mod schema;
@@ -38,6 +39,7 @@ pub use deid::{
 };
 pub use error::{Error, Result};
 pub use inventory::{DuplicateGroup, EquipmentCount, FileCounts, FileProblem, Inventory};
+pub use purge::PurgeStats;
 pub use redaction::{RedactionRow, RedactionSummary};
 pub use report::{AuditEvent, CoverageRow, ExportOutcomes, ProblemCount, ReasonCount};
 pub use sidecar::{CompactStats, Compression, Sidecar};

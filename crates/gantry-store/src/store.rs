@@ -289,6 +289,30 @@ impl Store {
             .map_err(|e| self.sql(e))
     }
 
+    pub(crate) fn meta_value(&self, key: &str) -> Result<Option<String>> {
+        self.meta_get(key)
+    }
+
+    /// Delete the pixel sidecar (for `purge`): close it, remove the file,
+    /// record its committed length as 0. Returns the bytes it held.
+    pub(crate) fn discard_sidecar(&mut self) -> Result<u64> {
+        self.sidecar = None;
+        let bytes = match fs_err::metadata(&self.sidecar_path) {
+            Ok(meta) => meta.len(),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(e.into()),
+        };
+        fs_err::remove_file(&self.sidecar_path)?;
+        self.conn
+            .execute(
+                "INSERT INTO meta (key, value) VALUES (?1, '0')
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                [SIDECAR_LEN_KEY],
+            )
+            .map_err(|e| self.sql(e))?;
+        Ok(bytes)
+    }
+
     fn committed_sidecar_len(&self) -> Result<u64> {
         Ok(self
             .meta_get(SIDECAR_LEN_KEY)?

@@ -102,6 +102,27 @@ impl Session {
         Ok(self.store.insert(store))
     }
 
+    /// An error when the session was purged: `step` needs the sources'
+    /// data that [`Session::purge`] removed.
+    fn refuse_if_purged(&mut self, step: &str) -> Result<()> {
+        match self.store()?.purged_at()? {
+            Some(at) => Err(crate::Error::Usage(format!(
+                "this session was purged at {at}: it no longer holds the sources' data `{step}` needs; use a new session (--session PATH)"
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Remove everything that identifies the sources from this finished
+    /// session (SPEC §4; see `gantry_store::Store::purge`): original
+    /// headers, findings, source paths, identifying indexed attributes, the
+    /// pixel sidecar. Counts, export records, redaction decisions, configs
+    /// and the audit log stay, so `examine`, `report` and `mapping` still
+    /// work; steps that need the sources refuse. Irreversible.
+    pub fn purge(&mut self) -> Result<gantry_store::PurgeStats> {
+        Ok(self.store()?.purge()?)
+    }
+
     /// The underlying store, for queries the facade does not wrap.
     pub fn store_mut(&mut self) -> Result<&mut Store> {
         self.store()
@@ -115,6 +136,7 @@ impl Session {
         options: &IngestOptions,
         progress: &dyn Progress,
     ) -> Result<IngestReport> {
+        self.refuse_if_purged("ingest")?;
         let store = match self.store.take() {
             Some(store) => store,
             None => Store::open(&self.path)?,
@@ -148,6 +170,7 @@ impl Session {
         policy: Policy,
         key_file: Option<&Path>,
     ) -> Result<Deidentifier> {
+        self.refuse_if_purged("de-identification")?;
         Deidentifier::new(self.store()?, policy, key_file)
     }
 
@@ -181,6 +204,7 @@ impl Session {
     /// Decide, for every instance, which rule's regions to blank (SPEC §7)
     /// and record it in the session; export applies it.
     pub fn redact(&mut self, redactor: &Redactor, progress: &dyn Progress) -> Result<RedactReport> {
+        self.refuse_if_purged("redact")?;
         let config_hash = self.config_hash.clone();
         let store = self.store()?;
         let report = redaction::redact(store, redactor, progress)?;
@@ -192,6 +216,7 @@ impl Session {
     /// recorded regions outlined, and `DIR/index.html` listing them. Run
     /// after [`Session::redact`].
     pub fn preview(&mut self, dir: &Path) -> Result<redaction::PreviewReport> {
+        self.refuse_if_purged("redact --preview")?;
         redaction::preview::write(self.store()?, dir)
     }
 
@@ -199,6 +224,7 @@ impl Session {
     /// pre-filled from the built-in CTP knowledge base where a signature
     /// matches its images.
     pub fn scaffold_config(&mut self, inventory: &gantry_store::Inventory) -> Result<String> {
+        self.refuse_if_purged("config init")?;
         redaction::prefill::scaffold(self.store()?, inventory)
     }
 
@@ -248,6 +274,7 @@ impl Session {
 
     /// Re-scan an export for anything identifying (SPEC §11).
     pub fn verify(&mut self, out: &Path, progress: &dyn Progress) -> Result<VerifyReport> {
+        self.refuse_if_purged("verify")?;
         let store = self.store()?;
         let report = verify::verify(store, out, progress)?;
         let mut by_rule: BTreeMap<&str, u64> = BTreeMap::new();
@@ -300,9 +327,6 @@ impl Session {
         let ingest = self.ingest(inputs, &IngestOptions::default(), progress)?;
         let examine = self.examine()?;
         let deid = self.deidentifier(policy, key_file)?;
-        // Redaction decisions first, so that the audit knows which images
-        // a rule covers; then audit and anonymize in one pass over the
-        // plans (each instance decoded and planned once).
         let config_hash = self.config_hash.clone();
         // Redaction decisions, the audit's findings and the anonymize
         // counts come from export's own decoded headers and plans (each

@@ -10,6 +10,7 @@ mod export_crash;
 mod main_job;
 mod options;
 mod oracle;
+mod purge;
 mod ranges;
 mod recipients;
 mod redact_formats;
