@@ -128,6 +128,13 @@ fn purge_leaves_nothing_that_identifies_the_sources() {
     assert_eq!(examine["instances"].as_u64(), Some(instances));
     let output = run(gantry(&session).args(["report", "--json"]));
     assert_eq!(output.status.code(), Some(0));
+    let purged_at = json(&output)["session"]["purged_at"].clone();
+    assert!(
+        purged_at.as_str().is_some_and(|at| at.ends_with('Z')),
+        "{purged_at}"
+    );
+    let markdown = run(gantry(&session).arg("report"));
+    assert!(String::from_utf8_lossy(&markdown.stdout).contains("; purged at "));
     let mapping: Vec<serde_json::Value> =
         serde_json::from_slice(&run(gantry(&session).args(["mapping", "--json"])).stdout).unwrap();
     assert!(

@@ -181,14 +181,18 @@ fn summary(r: &Report) -> Vec<Block> {
             (
                 "Session",
                 vec![t(format!(
-                    "{} instances ({} patients, {} studies, {} series); files: {} indexed, {} skipped, {} failed",
+                    "{} instances ({} patients, {} studies, {} series); files: {} indexed, {} skipped, {} failed{}",
                     s.instances,
                     s.patients,
                     s.studies,
                     s.series,
                     s.files.indexed,
                     s.files.skipped,
-                    s.files.failed
+                    s.files.failed,
+                    s.purged_at
+                        .as_ref()
+                        .map(|at| format!("; purged at {at}: the sources' data is gone"))
+                        .unwrap_or_default()
                 ))],
             ),
             ("Export", export),

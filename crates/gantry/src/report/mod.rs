@@ -147,6 +147,9 @@ pub struct SessionSummary {
     pub not_indexed: Vec<FileReason>,
     /// Files not indexed whose reasons are not listed.
     pub not_indexed_unlisted: u64,
+    /// When `gantry purge` removed the sources' data (RFC 3339, UTC);
+    /// counts stay, duplicate groups are no longer known.
+    pub purged_at: Option<String>,
 }
 
 /// Files that share an ingest state and reason.
@@ -831,6 +834,7 @@ pub(crate) fn build(store: &Store, export: Option<&Path>) -> Result<Report> {
         not_indexed_unlisted: (inventory.files.skipped + inventory.files.failed)
             .saturating_sub(not_indexed.iter().map(|p| p.files).sum()),
         not_indexed,
+        purged_at: store.purged_at()?,
     };
 
     Ok(Report {
