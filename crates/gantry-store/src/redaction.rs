@@ -25,6 +25,15 @@ pub struct RedactionRow {
     pub outside: u32,
 }
 
+impl RedactionRow {
+    /// Whether the recorded rule covers the image's burned-in text: it has
+    /// regions on the image, or it has none at all (a machine known to be
+    /// clean). A rule whose every region missed the image covers nothing.
+    pub fn covers_image(&self) -> bool {
+        !self.regions.is_empty() || self.outside == 0
+    }
+}
+
 /// Counts over the recorded redactions, by rule.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct RedactionSummary {

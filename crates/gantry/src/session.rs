@@ -547,7 +547,7 @@ fn covered_by_redaction(store: &Store, page: &[Candidate]) -> Result<HashSet<Ins
     Ok(store
         .redactions_for(&ids)?
         .into_iter()
-        .filter(|(_, row)| !row.regions.is_empty() || row.outside == 0)
+        .filter(|(_, row)| row.covers_image())
         .map(|(id, _)| id)
         .collect())
 }

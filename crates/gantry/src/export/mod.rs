@@ -238,30 +238,15 @@ pub(crate) fn export(
             None => store.redactions_for(&ids)?,
             Some(_) => HashMap::new(),
         };
-        let covers = |row: Option<&gantry_store::RedactionRow>| {
-            row.is_some_and(|r| !r.regions.is_empty() || r.outside == 0)
-        };
         let mut prepared: Vec<Prepared> = todo
             .into_par_iter()
             .map(|candidate| {
                 let run = deid.run(&candidate);
                 let decided = redactor.map(|redactor| match &run {
                     Ok((original, _, plan, identifiers)) => {
-                        let decision = crate::redaction::decide(redactor, &candidate, original);
-                        let covered = covers(decision.row());
-                        let planned = crate::session::audited(
-                            candidate.id,
-                            original,
-                            plan,
-                            identifiers,
-                            covered,
-                        );
-                        (decision, planned)
+                        decide_and_audit(redactor, &candidate, original, plan, identifiers)
                     }
-                    Err(reason) => (
-                        crate::redaction::Decision::Failed,
-                        crate::session::unreadable(candidate.id, reason.clone()),
-                    ),
+                    Err(reason) => undecided(&candidate, reason.clone()),
                 });
                 let redaction = match &decided {
                     Some((decision, _)) => decision.row(),
@@ -302,22 +287,9 @@ pub(crate) fn export(
                 .par_iter()
                 .map(|candidate| match deid.plan_only(candidate) {
                     Ok((original, plan, identifiers)) => {
-                        let decision =
-                            crate::redaction::decide(sink.redactor, candidate, &original);
-                        let covered = covers(decision.row());
-                        let planned = crate::session::audited(
-                            candidate.id,
-                            &original,
-                            &plan,
-                            &identifiers,
-                            covered,
-                        );
-                        (decision, planned)
+                        decide_and_audit(sink.redactor, candidate, &original, &plan, &identifiers)
                     }
-                    Err(reason) => (
-                        crate::redaction::Decision::Failed,
-                        crate::session::unreadable(candidate.id, reason),
-                    ),
+                    Err(reason) => undecided(candidate, reason),
                 })
                 .collect();
             let mut planned = Vec::with_capacity(prepared.len() + earlier.len());
@@ -453,6 +425,35 @@ pub(crate) fn export(
     Ok(report)
 }
 
+/// `run`'s decisions for one planned instance: its redaction, then its
+/// audit findings (knowing whether the redaction covers the image) and
+/// plan counts.
+fn decide_and_audit(
+    redactor: &crate::redaction::Redactor,
+    candidate: &Candidate,
+    original: &InMemDicomObject,
+    plan: &gantry_privacy::Plan,
+    identifiers: &Identifiers,
+) -> (crate::redaction::Decision, crate::session::Planned) {
+    let decision = crate::redaction::decide(redactor, candidate, original);
+    let covered = decision
+        .row()
+        .is_some_and(gantry_store::RedactionRow::covers_image);
+    let planned = crate::session::audited(candidate.id, original, plan, identifiers, covered);
+    (decision, planned)
+}
+
+/// `run`'s decisions for an instance no plan could be made for.
+fn undecided(
+    candidate: &Candidate,
+    reason: String,
+) -> (crate::redaction::Decision, crate::session::Planned) {
+    (
+        crate::redaction::Decision::Failed,
+        crate::session::unreadable(candidate.id, reason),
+    )
+}
+
 /// What writing one instance did.
 enum Outcome {
     Written(WriteOutcome, ExportRecord),
@@ -474,7 +475,7 @@ fn blanking(
     redaction: Option<&gantry_store::RedactionRow>,
     clean_pixel_data: bool,
 ) -> std::result::Result<Option<Vec<gantry_redact::Region>>, String> {
-    let covered = redaction.is_some_and(|r| !r.regions.is_empty() || r.outside == 0);
+    let covered = redaction.is_some_and(gantry_store::RedactionRow::covers_image);
     if clean_pixel_data
         && !covered
         && gantry_privacy::likely_burned_in(
